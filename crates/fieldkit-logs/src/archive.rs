@@ -85,7 +85,11 @@ fn copy_limited(
         // The ratio is judged on the running total, so a bomb is stopped long before it lands on disk.
         let floor = limits.ratio_floor_bytes;
         if budget.written > floor && budget.written / archive_size.max(1) > limits.max_ratio {
-            return Err(BundleError::Bomb { path: archive.to_path_buf(), ratio: budget.written / archive_size.max(1), limit: limits.max_ratio });
+            return Err(BundleError::Bomb {
+                path: archive.to_path_buf(),
+                ratio: budget.written / archive_size.max(1),
+                limit: limits.max_ratio,
+            });
         }
         out.write_all(&buf[..n]).map_err(|e| BundleError::io(dest, e))?;
     }
@@ -136,7 +140,10 @@ fn extract_tar(
             Ok(entry) => entry,
             Err(e) => {
                 // A truncated archive: keep what was read, say where it stopped.
-                skipped.push(Skipped { path: format!("{prefix}(rest of archive)"), reason: format!("archive is truncated or corrupt: {e}") });
+                skipped.push(Skipped {
+                    path: format!("{prefix}(rest of archive)"),
+                    reason: format!("archive is truncated or corrupt: {e}"),
+                });
                 break;
             }
         };
@@ -157,7 +164,11 @@ fn extract_tar(
             continue;
         }
         if !entry_type.is_file() {
-            let what = if entry_type.is_symlink() || entry_type.is_hard_link() { "link not followed" } else { "not a regular file" };
+            let what = if entry_type.is_symlink() || entry_type.is_hard_link() {
+                "link not followed"
+            } else {
+                "not a regular file"
+            };
             skipped.push(Skipped { path: display, reason: what.into() });
             continue;
         }

@@ -120,7 +120,10 @@ struct Walker<'a> {
 impl Walker<'_> {
     fn scratch_dir(&mut self) -> Result<PathBuf, BundleError> {
         if self.scratch.is_none() {
-            let dir = tempfile::Builder::new().prefix("fieldkit-bundle-").tempdir().map_err(|e| BundleError::io(&std::env::temp_dir(), e))?;
+            let dir = tempfile::Builder::new()
+                .prefix("fieldkit-bundle-")
+                .tempdir()
+                .map_err(|e| BundleError::io(&std::env::temp_dir(), e))?;
             self.scratch = Some(dir);
         }
         let base = self.scratch.as_ref().map(|d| d.path().to_path_buf()).unwrap_or_default();
@@ -157,7 +160,10 @@ impl Walker<'_> {
             let name = entry.file_name().to_string_lossy().into_owned();
             if let Some(kind) = ArchiveKind::of(&name) {
                 if archive_depth >= 2 {
-                    self.skipped.push(Skipped { path: display, reason: "archive nested more than one level deep: not opened".into() });
+                    self.skipped.push(Skipped {
+                        path: display,
+                        reason: "archive nested more than one level deep: not opened".into(),
+                    });
                     continue;
                 }
                 let dest = self.scratch_dir()?;
@@ -176,7 +182,14 @@ impl Walker<'_> {
                 continue;
             }
             let gzip = name.to_ascii_lowercase().ends_with(".gz");
-            let mut file = BundleFile { path: display, disk_path: path.to_path_buf(), kind: FileKind::Other, host: String::new(), size, gzip };
+            let mut file = BundleFile {
+                path: display,
+                disk_path: path.to_path_buf(),
+                kind: FileKind::Other,
+                host: String::new(),
+                size,
+                gzip,
+            };
             file.kind = match kind_from_name(&name) {
                 Some(kind) => kind,
                 None => match sniff(&file) {
@@ -228,8 +241,16 @@ impl Bundle {
             io::ErrorKind::NotFound => BundleError::NotFound { path: input.to_path_buf() },
             _ => BundleError::io(input, e),
         })?;
-        let name = input.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| input.display().to_string());
-        let mut walker = Walker { limits: &limits, budget: Budget { written: 0, entries: 0 }, scratch: None, nested: 0, files: Vec::new(), skipped: Vec::new() };
+        let name =
+            input.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| input.display().to_string());
+        let mut walker = Walker {
+            limits: &limits,
+            budget: Budget { written: 0, entries: 0 },
+            scratch: None,
+            nested: 0,
+            files: Vec::new(),
+            skipped: Vec::new(),
+        };
         if meta.is_dir() {
             walker.walk(input, "", 0)?;
         } else if let Some(kind) = ArchiveKind::of(&name) {
@@ -239,7 +260,14 @@ impl Bundle {
         } else {
             // A single file: its parent is the walk root, the file the only entry taken.
             let gzip = name.to_ascii_lowercase().ends_with(".gz");
-            let mut file = BundleFile { path: name.clone(), disk_path: input.to_path_buf(), kind: FileKind::Other, host: String::new(), size: meta.len(), gzip };
+            let mut file = BundleFile {
+                path: name.clone(),
+                disk_path: input.to_path_buf(),
+                kind: FileKind::Other,
+                host: String::new(),
+                size: meta.len(),
+                gzip,
+            };
             file.kind = match kind_from_name(&name) {
                 Some(kind) => kind,
                 None => kind_from_content(&sniff(&file)?),
@@ -258,7 +286,9 @@ fn assign_hosts(files: &mut [BundleFile]) {
     for file in files.iter_mut() {
         let mut parts = file.path.split('/');
         file.host = match (parts.next(), parts.next()) {
-            (Some(first), Some(_)) => first.trim_end_matches(".tar.gz").trim_end_matches(".tgz").trim_end_matches(".zip").to_string(),
+            (Some(first), Some(_)) => {
+                first.trim_end_matches(".tar.gz").trim_end_matches(".tgz").trim_end_matches(".zip").to_string()
+            }
             _ => String::new(),
         };
     }
@@ -269,7 +299,10 @@ fn assign_hosts(files: &mut [BundleFile]) {
 fn order_by_family(files: &mut Vec<BundleFile>) {
     let mut families: BTreeMap<(String, String), Vec<(Rotation, BundleFile)>> = BTreeMap::new();
     for file in files.drain(..) {
-        let (dir, name) = file.path.rsplit_once('/').map_or((String::new(), file.path.clone()), |(d, n)| (d.to_string(), n.to_string()));
+        let (dir, name) = file
+            .path
+            .rsplit_once('/')
+            .map_or((String::new(), file.path.clone()), |(d, n)| (d.to_string(), n.to_string()));
         let (base, rotation) = rotation_of(&name);
         families.entry((dir, base.to_string())).or_default().push((rotation, file));
     }

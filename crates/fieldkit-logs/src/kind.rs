@@ -124,7 +124,10 @@ pub fn kind_from_name(file_name: &str) -> Option<FileKind> {
     let (base, _) = rotation_of(file_name);
     let lower = base.to_ascii_lowercase();
     let n = lower.as_str();
-    if n.ends_with(".properties") || n.ends_with(".conf") && n.contains("jaas") || n.ends_with(".cfg") && n.contains("zoo") {
+    if n.ends_with(".properties")
+        || n.ends_with(".conf") && n.contains("jaas")
+        || n.ends_with(".cfg") && n.contains("zoo")
+    {
         return Some(FileKind::Properties);
     }
     if n.contains("gc") && (n.ends_with(".log") || n.contains("gc.log") || n.ends_with(".current")) {
@@ -174,7 +177,11 @@ pub fn kind_from_content(head: &[u8]) -> FileKind {
         FileKind::ControlCenter
     } else if has("[myid:") || has("org.apache.zookeeper.server") {
         FileKind::Zookeeper
-    } else if has("org.apache.kafka.clients") || has("o.a.k.c.") || has("[Producer clientId=") || has("[Consumer clientId=") {
+    } else if has("org.apache.kafka.clients")
+        || has("o.a.k.c.")
+        || has("[Producer clientId=")
+        || has("[Consumer clientId=")
+    {
         FileKind::Client
     } else if looks_like_properties(head) {
         FileKind::Properties
@@ -192,7 +199,9 @@ fn looks_like_properties(head: &[u8]) -> bool {
             continue;
         }
         let eq = memchr::memchr(b'=', t);
-        if eq.is_some_and(|i| i > 0 && t[..i].trim_ascii().iter().all(|c| c.is_ascii_alphanumeric() || matches!(c, b'.' | b'_' | b'-'))) {
+        if eq.is_some_and(|i| {
+            i > 0 && t[..i].trim_ascii().iter().all(|c| c.is_ascii_alphanumeric() || matches!(c, b'.' | b'_' | b'-'))
+        }) {
             kv += 1;
         } else {
             other += 1;
@@ -206,8 +215,27 @@ fn looks_like_properties(head: &[u8]) -> bool {
 pub fn is_binary_name(file_name: &str) -> bool {
     let lower = file_name.to_ascii_lowercase();
     [
-        ".jar", ".class", ".so", ".png", ".jpg", ".jpeg", ".gif", ".pdf", ".hprof", ".jfr", ".index", ".timeindex",
-        ".snapshot", ".checkpoint", ".bin", ".exe", ".keystore", ".jks", ".p12", ".pfx", ".der",
+        ".jar",
+        ".class",
+        ".so",
+        ".png",
+        ".jpg",
+        ".jpeg",
+        ".gif",
+        ".pdf",
+        ".hprof",
+        ".jfr",
+        ".index",
+        ".timeindex",
+        ".snapshot",
+        ".checkpoint",
+        ".bin",
+        ".exe",
+        ".keystore",
+        ".jks",
+        ".p12",
+        ".pfx",
+        ".der",
     ]
     .iter()
     .any(|ext| lower.ends_with(ext))
@@ -248,7 +276,10 @@ mod tests {
 
     #[test]
     fn content_sniffing() {
-        assert_eq!(kind_from_content(b"[2026-03-14 09:12:01,100] INFO x (org.apache.kafka.clients.NetworkClient)"), FileKind::Client);
+        assert_eq!(
+            kind_from_content(b"[2026-03-14 09:12:01,100] INFO x (org.apache.kafka.clients.NetworkClient)"),
+            FileKind::Client
+        );
         assert_eq!(kind_from_content(b"[2026-03-14 09:12:01,100] INFO x (kafka.server.KafkaServer)"), FileKind::Broker);
         assert_eq!(kind_from_content(b"a=1\nb=2\n# c\nc.d=3\n"), FileKind::Properties);
         assert_eq!(kind_from_content(b"hello\nworld\n"), FileKind::Other);
@@ -256,9 +287,26 @@ mod tests {
 
     #[test]
     fn rotation_order() {
-        let mut names = vec!["server.log", "server.log.1", "server.log.10", "server.log.2", "server.log.2026-03-14-08", "server.log.2026-03-13-23"];
+        let mut names = vec![
+            "server.log",
+            "server.log.1",
+            "server.log.10",
+            "server.log.2",
+            "server.log.2026-03-14-08",
+            "server.log.2026-03-13-23",
+        ];
         names.sort_by(|a, b| rotation_of(a).1.time_order(&rotation_of(b).1));
-        assert_eq!(names, vec!["server.log.2026-03-13-23", "server.log.2026-03-14-08", "server.log.10", "server.log.2", "server.log.1", "server.log"]);
+        assert_eq!(
+            names,
+            vec![
+                "server.log.2026-03-13-23",
+                "server.log.2026-03-14-08",
+                "server.log.10",
+                "server.log.2",
+                "server.log.1",
+                "server.log"
+            ]
+        );
         assert_eq!(rotation_of("server.log.1.gz").0, "server.log");
     }
 }

@@ -14,4 +14,4 @@ pub use archive::ArchiveKind;
 pub use bundle::{Bundle, BundleError, BundleFile, Limits, Skipped};
 pub use kind::FileKind;
 pub use record::{Header, Level, RecordSpan, Records, is_header, parse_header};
-pub use time::{SourceZone, Stamp, format_utc_millis, parse_cli_time};
+pub use time::{SourceZone, Stamp, earliest, format_utc_millis, parse_cli_time};

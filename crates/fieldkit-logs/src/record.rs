@@ -413,40 +413,67 @@ mod tests {
         let cases: &[(&str, Option<&str>, Option<&str>, Option<&str>, &str)] = &[
             (
                 "[2026-03-14 09:12:01,100] INFO [KafkaServer id=1] started (kafka.server.KafkaServer)",
-                Some("INFO"), Some("kafka.server.KafkaServer"), None, "[KafkaServer id=1] started",
+                Some("INFO"),
+                Some("kafka.server.KafkaServer"),
+                None,
+                "[KafkaServer id=1] started",
             ),
             (
                 "[2026-03-14 09:12:01,100] ERROR [sink|task-0] Task failed (org.apache.kafka.connect.runtime.WorkerTask:212)",
-                Some("ERROR"), Some("org.apache.kafka.connect.runtime.WorkerTask"), None, "[sink|task-0] Task failed",
+                Some("ERROR"),
+                Some("org.apache.kafka.connect.runtime.WorkerTask"),
+                None,
+                "[sink|task-0] Task failed",
             ),
             (
                 "2026-03-14 09:12:01,100 [myid:1] - WARN  [NIOWorkerThread-1:NIOServerCnxn@371] - Unable to read",
-                Some("WARN"), Some("NIOServerCnxn"), Some("NIOWorkerThread-1"), "Unable to read",
+                Some("WARN"),
+                Some("NIOServerCnxn"),
+                Some("NIOWorkerThread-1"),
+                "Unable to read",
             ),
             (
                 "2026-03-14 09:12:01.100 [kafka-producer-network-thread | producer-1] WARN  org.apache.kafka.clients.NetworkClient - [Producer clientId=producer-1] boom",
-                Some("WARN"), Some("org.apache.kafka.clients.NetworkClient"), Some("kafka-producer-network-thread | producer-1"), "[Producer clientId=producer-1] boom",
+                Some("WARN"),
+                Some("org.apache.kafka.clients.NetworkClient"),
+                Some("kafka-producer-network-thread | producer-1"),
+                "[Producer clientId=producer-1] boom",
             ),
             (
                 "09:12:01.100 [main] INFO  o.a.k.c.p.ProducerConfig - ProducerConfig values: ",
-                Some("INFO"), Some("o.a.k.c.p.ProducerConfig"), Some("main"), "ProducerConfig values: ",
+                Some("INFO"),
+                Some("o.a.k.c.p.ProducerConfig"),
+                Some("main"),
+                "ProducerConfig values: ",
             ),
             (
                 "2026-03-14T09:12:01.100Z  INFO 1234 --- [           main] o.a.k.c.c.KafkaConsumer                  : Subscribed",
-                Some("INFO"), Some("o.a.k.c.c.KafkaConsumer"), Some("main"), "Subscribed",
+                Some("INFO"),
+                Some("o.a.k.c.c.KafkaConsumer"),
+                Some("main"),
+                "Subscribed",
             ),
             (
                 "2026-03-14 09:12:01,100 ERROR [main] kafka.Kafka$ - Fatal error",
-                Some("ERROR"), Some("kafka.Kafka$"), Some("main"), "Fatal error",
+                Some("ERROR"),
+                Some("kafka.Kafka$"),
+                Some("main"),
+                "Fatal error",
             ),
             (
                 "[2026-03-14T09:12:01.100+0000][info][gc] GC(12) Pause Young (Normal) 12.345ms",
-                Some("INFO"), Some("gc"), None, "GC(12) Pause Young (Normal) 12.345ms",
+                Some("INFO"),
+                Some("gc"),
+                None,
+                "GC(12) Pause Young (Normal) 12.345ms",
             ),
             ("[0.013s][info][gc,init] Version: 17.0.9", Some("INFO"), Some("gc,init"), None, "Version: 17.0.9"),
             (
                 "2026-03-14T09:12:01.100+0000: 12.345: [GC pause (G1 Evacuation Pause) (young)]",
-                None, None, None, "[GC pause (G1 Evacuation Pause) (young)]",
+                None,
+                None,
+                None,
+                "[GC pause (G1 Evacuation Pause) (young)]",
             ),
             ("[2026-03-14 09:12:01,100] WARN no logger here", Some("WARN"), None, None, "no logger here"),
         ];
@@ -461,7 +488,9 @@ mod tests {
 
     #[test]
     fn not_headers() {
-        for line in ["\tat kafka.Foo.bar(Foo.java:12)", "Caused by: x", "", "   ... 12 more", "[KafkaServer id=1] x", "2026"] {
+        for line in
+            ["\tat kafka.Foo.bar(Foo.java:12)", "Caused by: x", "", "   ... 12 more", "[KafkaServer id=1] x", "2026"]
+        {
             assert!(!is_header(line.as_bytes()), "{line}");
             assert!(parse_header(line.as_bytes()).is_none(), "{line}");
         }
@@ -483,7 +512,17 @@ mod tests {
 
     #[test]
     fn no_panic_on_odd_bytes() {
-        let odd: &[&[u8]] = &[b"[", b"[2026-03-14 09:12:01,100", b"[2026-03-14 09:12:01,100] ", b"[2026-03-14 09:12:01,100] INFO (", b"[2026-03-14 09:12:01,100] INFO  )", b"\xff\xfe\x00[", b"2026-03-14 09:12:01 [", b"[1s]", b"[0.1s][info]["];
+        let odd: &[&[u8]] = &[
+            b"[",
+            b"[2026-03-14 09:12:01,100",
+            b"[2026-03-14 09:12:01,100] ",
+            b"[2026-03-14 09:12:01,100] INFO (",
+            b"[2026-03-14 09:12:01,100] INFO  )",
+            b"\xff\xfe\x00[",
+            b"2026-03-14 09:12:01 [",
+            b"[1s]",
+            b"[0.1s][info][",
+        ];
         for line in odd {
             let _ = parse_header(line);
             let _: Vec<_> = Records::new(line).collect();

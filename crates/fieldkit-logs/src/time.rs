@@ -40,9 +40,7 @@ impl SourceZone {
     /// Accepts `UTC`, fixed offsets (`+02:00`, `-0500`) and IANA names (`Europe/Berlin`, from the
     /// time zone database bundled in the binary, so it works air-gapped).
     pub fn parse(name: &str) -> Result<Self, ZoneError> {
-        let err = || ZoneError {
-            name: name.to_string(),
-        };
+        let err = || ZoneError { name: name.to_string() };
         let trimmed = name.trim();
         if trimmed.eq_ignore_ascii_case("utc") || trimmed == "Z" {
             return Ok(Self::default());
@@ -63,6 +61,14 @@ impl SourceZone {
             None => self.0.to_timestamp(dt).ok()?,
         };
         Some(ts.as_millisecond())
+    }
+}
+
+/// The earlier of two optional instants; an unknown instant never wins over a known one.
+pub fn earliest(a: Option<i64>, b: Option<i64>) -> Option<i64> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
     }
 }
 
@@ -234,7 +240,15 @@ mod tests {
         assert_eq!(n, 12);
         assert_eq!(stamp.date, None);
         assert_eq!(SourceZone::default().to_utc_millis(&stamp), None);
-        for bad in ["", "2026-13-01 00:00:00", "2026-03-14", "09:12:01 x", "12345", "2026-03-14X09:12:01", "2026-03-14 25:00:00"] {
+        for bad in [
+            "",
+            "2026-13-01 00:00:00",
+            "2026-03-14",
+            "09:12:01 x",
+            "12345",
+            "2026-03-14X09:12:01",
+            "2026-03-14 25:00:00",
+        ] {
             assert!(parse_stamp(bad.as_bytes()).is_none(), "{bad}");
         }
     }
