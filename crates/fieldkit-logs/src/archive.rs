@@ -76,7 +76,8 @@ fn copy_limited(
             Ok(0) => break,
             Ok(n) => n,
             Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-            Err(e) => return Err(BundleError::io(archive, e)),
+            // A read failure is the archive's fault (truncated, bad CRC), not the disk's.
+            Err(e) => return Err(BundleError::corrupt(archive, e)),
         };
         budget.written += n as u64;
         if budget.written > limits.max_total_bytes {
@@ -173,7 +174,18 @@ fn extract_tar(
             continue;
         }
         match safe_relative(&name) {
-            Ok(rel) => copy_limited(&mut entry, &dest.join(rel), archive, size, limits, budget)?,
+            Ok(rel) => match copy_limited(&mut entry, &dest.join(rel), archive, size, limits, budget) {
+                Ok(()) => {}
+                Err(BundleError::Corrupt { message, .. }) => {
+                    // Keep what was read before the damage; say where it stopped.
+                    skipped.push(Skipped {
+                        path: display,
+                        reason: format!("archive is truncated or corrupt here ({message}); read up to this point"),
+                    });
+                    break;
+                }
+                Err(other) => return Err(other),
+            },
             Err(reason) => skipped.push(Skipped { path: display, reason: reason.into() }),
         }
     }
@@ -221,7 +233,7 @@ fn extract_zip(
         if let Err(e) = copy_limited(&mut entry, &target, archive, size, limits, budget) {
             match e {
                 // A damaged member (bad CRC, truncated) spoils only itself.
-                BundleError::Io { .. } => {
+                BundleError::Corrupt { .. } => {
                     let _ = fs::remove_file(&target);
                     skipped.push(Skipped { path: display, reason: format!("unreadable zip entry: {e}") });
                 }

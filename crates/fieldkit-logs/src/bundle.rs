@@ -134,7 +134,8 @@ impl Walker<'_> {
     }
 
     /// Walks `dir`, naming files `prefix` + relative path. `archive_depth` counts the archives
-    /// already opened on the way here: archives nested deeper than one level are skipped.
+    /// opened on the way here, the bundle's own archive not counted: archives inside the bundle
+    /// open, archives inside those do not.
     fn walk(&mut self, dir: &Path, prefix: &str, archive_depth: u32) -> Result<(), BundleError> {
         let mut entries: Vec<_> = Vec::new();
         for entry in walkdir::WalkDir::new(dir).follow_links(false).sort_by_file_name() {
@@ -159,7 +160,7 @@ impl Walker<'_> {
             }
             let name = entry.file_name().to_string_lossy().into_owned();
             if let Some(kind) = ArchiveKind::of(&name) {
-                if archive_depth >= 2 {
+                if archive_depth >= 1 {
                     self.skipped.push(Skipped {
                         path: display,
                         reason: "archive nested more than one level deep: not opened".into(),
@@ -256,7 +257,7 @@ impl Bundle {
         } else if let Some(kind) = ArchiveKind::of(&name) {
             let dest = walker.scratch_dir()?;
             archive::extract(input, kind, &dest, "", &limits, &mut walker.budget, &mut walker.skipped)?;
-            walker.walk(&dest, "", 1)?;
+            walker.walk(&dest, "", 0)?;
         } else {
             // A single file: its parent is the walk root, the file the only entry taken.
             let gzip = name.to_ascii_lowercase().ends_with(".gz");
