@@ -333,30 +333,47 @@ fn choose_evidence(mut candidates: Vec<Evidence>, lead: &str) -> Vec<Evidence> {
     chosen
 }
 
+/// One unexplained template while it is being counted.
+struct TemplateTally {
+    count: u64,
+    first: Option<i64>,
+    last: Option<i64>,
+    /// Index of the first record seen with this template: the example.
+    example: usize,
+    level: Level,
+}
+
 /// Groups unexplained error records by template, most frequent first.
 fn mine_unexplained(files: &[FileSummary], records: Vec<UnexplainedInput>) -> Vec<Unexplained> {
     let mut miner = Miner::new(MinerConfig::default());
+    // Add everything before the first query: the miner's merge pass runs once, lazily.
     let ids: Vec<_> = records.iter().map(|r| miner.add(&r.message)).collect();
-    let mut groups: BTreeMap<u32, (u64, Option<i64>, Option<i64>, usize, Level)> = BTreeMap::new();
+    let mut groups: BTreeMap<u32, TemplateTally> = BTreeMap::new();
     for (i, (record, id)) in records.iter().zip(&ids).enumerate() {
         let id = miner.resolve(*id).0;
-        let g = groups.entry(id).or_insert((0, record.timestamp, record.timestamp, i, record.level));
-        g.0 += 1;
-        g.1 = earliest(g.1, record.timestamp);
-        g.2 = g.2.max(record.timestamp);
-        g.4 = g.4.max(record.level);
+        let g = groups.entry(id).or_insert(TemplateTally {
+            count: 0,
+            first: record.timestamp,
+            last: record.timestamp,
+            example: i,
+            level: record.level,
+        });
+        g.count += 1;
+        g.first = earliest(g.first, record.timestamp);
+        g.last = g.last.max(record.timestamp);
+        g.level = g.level.max(record.level);
     }
     let mut out: Vec<Unexplained> = groups
         .into_iter()
-        .map(|(id, (count, first, last, example, level))| {
-            let r = &records[example];
+        .map(|(id, g)| {
+            let r = &records[g.example];
             let file = &files[r.file];
             Unexplained {
                 template: miner.template(fieldkit_patterns::ClusterId(id)),
-                level,
-                count,
-                first_seen: fmt_ts(first),
-                last_seen: fmt_ts(last),
+                level: g.level,
+                count: g.count,
+                first_seen: fmt_ts(g.first),
+                last_seen: fmt_ts(g.last),
                 example: Evidence {
                     file: file.path.clone(),
                     line: r.line,

@@ -408,9 +408,11 @@ mod tests {
     }
 
     /// (line, level, logger, thread, message)
+    type HeaderCase = (&'static str, Option<&'static str>, Option<&'static str>, Option<&'static str>, &'static str);
+
     #[test]
     fn headers_table() {
-        let cases: &[(&str, Option<&str>, Option<&str>, Option<&str>, &str)] = &[
+        let cases: &[HeaderCase] = &[
             (
                 "[2026-03-14 09:12:01,100] INFO [KafkaServer id=1] started (kafka.server.KafkaServer)",
                 Some("INFO"),
