@@ -1,1 +1,44 @@
-fn main() {}
+//! `fieldkit`: the command line. Thin by design: argument parsing, reading files, progress and
+//! terminal rendering live here; every decision lives in the library crates.
+
+mod cli;
+mod cmd;
+mod input;
+mod term;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use crate::cli::{Cli, Command};
+
+/// Exit codes a CI job can gate on.
+pub mod exit {
+    /// Nothing at warning or above.
+    pub const OK: u8 = 0;
+    /// Findings at warning or above (triage), or lint problems (rules lint).
+    pub const FINDINGS: u8 = 1;
+    /// The command could not do its job: bad arguments, unreadable input.
+    pub const ERROR: u8 = 2;
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Triage(args) => cmd::triage::run(args),
+        Command::Patterns(args) => cmd::patterns::run(args),
+        Command::Redact(args) => cmd::redact::run(args),
+        Command::Rules(args) => cmd::rules::run(args),
+        Command::Completions { shell } => {
+            cmd::completions(shell);
+            Ok(exit::OK)
+        }
+    };
+    match result {
+        Ok(code) => ExitCode::from(code),
+        Err(err) => {
+            eprintln!("fieldkit: error: {err:#}");
+            ExitCode::from(exit::ERROR)
+        }
+    }
+}

@@ -1,0 +1,243 @@
+//! Command-line interface definitions. Help texts teach: each says what the command is for, and
+//! the long help shows examples.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "fieldkit",
+    version,
+    about = "Plan, test, run and support Apache Kafka / Confluent Platform — fully offline.",
+    long_about = "fieldkit is a toolkit for the people who deploy, run and support Kafka / Confluent Platform.\n\
+It works fully offline: the playbook, templates and report assets are inside the binary.\n\n\
+Start with `fieldkit triage <bundle>` on a support bundle (directory, .tar.gz, .zip or a single log).",
+    after_help = "Exit codes: 0 nothing at warning or above · 1 findings at warning or above (or lint problems) · 2 error."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Diagnose a log bundle against the playbook of known Kafka issues.
+    Triage(TriageArgs),
+    /// Mine log templates: what kinds of message a file or bundle holds, how often, since when.
+    Patterns(PatternsArgs),
+    /// Redact a file, directory or archive consistently before it is shared.
+    Redact(RedactArgs),
+    /// List, show and lint playbook rules.
+    Rules(RulesArgs),
+    /// Print shell completions (bash, zsh, fish, elvish, powershell) to stdout.
+    #[command(after_help = "Example: fieldkit completions bash > /etc/bash_completion.d/fieldkit")]
+    Completions { shell: clap_complete::Shell },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ReportFormat {
+    Text,
+    Json,
+    Markdown,
+    Html,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ListFormat {
+    Text,
+    Json,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, ValueEnum)]
+pub enum MinSeverity {
+    Info,
+    Warning,
+    Error,
+    Critical,
+}
+
+/// Options shared by every command that opens a bundle.
+#[derive(Args, Debug, Clone)]
+pub struct BundleOpts {
+    /// Zone of timestamps written without an offset: UTC, +02:00, or an IANA name (Europe/Berlin).
+    #[arg(long, default_value = "UTC", value_name = "ZONE")]
+    pub tz: String,
+    /// Largest total size extracted from archives, in bytes (suffixes K, M, G accepted).
+    #[arg(long, default_value = "32G", value_name = "SIZE", value_parser = parse_size)]
+    pub max_bundle_size: u64,
+    /// Never draw a progress bar (it is only drawn on a terminal, after a second of work).
+    #[arg(long)]
+    pub no_progress: bool,
+}
+
+#[derive(Args, Debug)]
+#[command(after_long_help = "Examples:\n  \
+fieldkit triage support-bundle.tar.gz\n  \
+fieldkit triage ./bundle --format html -o report.html\n  \
+fieldkit triage ./bundle --min-severity error --since '2026-03-14 09:00' --format json | jq '.findings[].id'\n  \
+fieldkit triage ./bundle --rules ./site-rules --redact --key-file site.key --format markdown")]
+pub struct TriageArgs {
+    /// Bundle to read: a directory, .tar.gz/.tgz/.tar, .zip, or a single log file.
+    pub bundle: PathBuf,
+    /// Output format.
+    #[arg(long, short = 'f', value_enum, default_value_t = ReportFormat::Text)]
+    pub format: ReportFormat,
+    /// Write the report to this file instead of stdout.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Report only findings at this severity or above.
+    #[arg(long, value_enum, default_value_t = MinSeverity::Info)]
+    pub min_severity: MinSeverity,
+    /// Only records at or after this time (RFC 3339, or 'YYYY-MM-DD HH:MM[:SS]' in --tz).
+    #[arg(long, value_name = "TIME")]
+    pub since: Option<String>,
+    /// Only records at or before this time.
+    #[arg(long, value_name = "TIME")]
+    pub until: Option<String>,
+    /// Add rules from every *.yaml / *.yml in this directory (repeatable); same id replaces a built-in rule.
+    #[arg(long, value_name = "DIR")]
+    pub rules: Vec<PathBuf>,
+    /// Redact evidence, paths and host names in the report (consistent pseudonyms; see `fieldkit redact`).
+    #[arg(long)]
+    pub redact: bool,
+    /// Key for --redact pseudonyms; created on first use.
+    #[arg(long, value_name = "FILE", default_value = "fieldkit-redact.key", requires = "redact")]
+    pub key_file: PathBuf,
+    #[command(flatten)]
+    pub bundle_opts: BundleOpts,
+}
+
+#[derive(Args, Debug)]
+#[command(after_long_help = "Examples:\n  \
+fieldkit patterns server.log\n  \
+fieldkit patterns ./bundle --format json --top 50\n  \
+fieldkit patterns messages.txt --raw --assignments assignments.csv")]
+pub struct PatternsArgs {
+    /// A log file, a directory or an archive.
+    pub input: PathBuf,
+    /// Treat every input line as a bare message: no header parsing, no multi-line records.
+    #[arg(long)]
+    pub raw: bool,
+    #[arg(long, short = 'f', value_enum, default_value_t = ListFormat::Text)]
+    pub format: ListFormat,
+    /// Show at most this many templates (0 = all).
+    #[arg(long, default_value_t = 0)]
+    pub top: usize,
+    /// Write `line,template` for every input line to this CSV (`file,line,template` for several files).
+    #[arg(long, value_name = "OUT.csv")]
+    pub assignments: Option<PathBuf>,
+    #[command(flatten)]
+    pub bundle_opts: BundleOpts,
+}
+
+#[derive(Args, Debug)]
+#[command(after_long_help = "Examples:\n  \
+fieldkit redact ./bundle -o ./bundle-redacted --map-file private-map.json\n  \
+fieldkit redact bundle.tar.gz -o redacted.tar.gz --keyword acme --regex 'cust-[0-9]+'\n  \
+fieldkit redact --reverse host-3f9a1c.example --map-file private-map.json\n\n\
+The key file makes pseudonyms consistent across runs: keep it, and the map file, private.")]
+pub struct RedactArgs {
+    /// A file, directory or archive (.tar.gz/.tgz/.tar/.zip).
+    #[arg(required_unless_present = "reverse")]
+    pub input: Option<PathBuf>,
+    /// Where to write: a directory (keeps the layout), a single file for a single-file input, or a
+    /// .tar.gz archive.
+    #[arg(long, short = 'o', value_name = "OUTPUT", required_unless_present = "reverse")]
+    pub output: Option<PathBuf>,
+    /// The HMAC key for pseudonyms; created (mode 0600) on first use.
+    #[arg(long, value_name = "FILE", default_value = "fieldkit-redact.key")]
+    pub key_file: PathBuf,
+    /// Write the private reverse mapping (token → original) here, merged with what it holds.
+    #[arg(long, value_name = "FILE")]
+    pub map_file: Option<PathBuf>,
+    /// Also redact this word wherever it appears, case-insensitively (repeatable).
+    #[arg(long, value_name = "WORD")]
+    pub keyword: Vec<String>,
+    /// Also redact whatever this regular expression matches (repeatable).
+    #[arg(long, value_name = "REGEX")]
+    pub regex: Vec<String>,
+    /// Look TOKEN up in --map-file and print the original value.
+    #[arg(long, value_name = "TOKEN", requires = "map_file", conflicts_with = "input")]
+    pub reverse: Option<String>,
+    /// Overwrite OUTPUT if it exists.
+    #[arg(long)]
+    pub force: bool,
+    #[command(flatten)]
+    pub bundle_opts: BundleOpts,
+}
+
+#[derive(Args, Debug)]
+pub struct RulesArgs {
+    #[command(subcommand)]
+    pub command: RulesCommand,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum RulesCommand {
+    /// List rules: id, severity, category, title.
+    List {
+        /// Only rules of this category.
+        #[arg(long)]
+        category: Option<String>,
+        /// Include rules from these directories.
+        #[arg(long, value_name = "DIR")]
+        rules: Vec<PathBuf>,
+        #[arg(long, short = 'f', value_enum, default_value_t = ListFormat::Text)]
+        format: ListFormat,
+    },
+    /// Show one rule in full: match patterns, diagnosis, remediation, examples.
+    Show {
+        id: String,
+        #[arg(long, value_name = "DIR")]
+        rules: Vec<PathBuf>,
+        #[arg(long, short = 'f', value_enum, default_value_t = ListFormat::Text)]
+        format: ListFormat,
+    },
+    /// Print the literal fragments the one-pass prefilter searches for, one per line (what
+    /// `rg -F -f` would need to find the same candidate lines; used by scripts/bench-triage).
+    Literals {
+        #[arg(long, value_name = "DIR")]
+        rules: Vec<PathBuf>,
+    },
+    /// Check rule files: YAML, fields, regexes, and that each example fires its rule (exit 1 on problems).
+    Lint {
+        /// Directory of rule files; without it the built-in playbook is checked.
+        dir: Option<PathBuf>,
+    },
+}
+
+/// `512M`, `32G`, `1048576`.
+pub fn parse_size(text: &str) -> Result<u64, String> {
+    let t = text.trim();
+    let (num, mult) = match t.chars().last().map(|c| c.to_ascii_uppercase()) {
+        Some('K') => (&t[..t.len() - 1], 1u64 << 10),
+        Some('M') => (&t[..t.len() - 1], 1 << 20),
+        Some('G') => (&t[..t.len() - 1], 1 << 30),
+        Some('T') => (&t[..t.len() - 1], 1 << 40),
+        _ => (t, 1),
+    };
+    num.trim()
+        .parse::<u64>()
+        .map(|n| n.saturating_mul(mult))
+        .map_err(|_| format!("{text:?} is not a size like 512M or 32G"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn cli_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn sizes() {
+        assert_eq!(parse_size("512M"), Ok(512 << 20));
+        assert_eq!(parse_size("32g"), Ok(32 << 30));
+        assert_eq!(parse_size("100"), Ok(100));
+        assert!(parse_size("lots").is_err());
+    }
+}

@@ -1,0 +1,105 @@
+//! `fieldkit triage`: read a bundle, scan every file against the playbook in parallel, aggregate
+//! in bundle order, render.
+
+use std::io::Write;
+use std::sync::Mutex;
+use std::time::Instant;
+
+use anyhow::{Context, Result, bail};
+use fieldkit_diagnose::{Aggregator, Report, ScanOptions, Severity, render};
+use fieldkit_logs::{Skipped, parse_cli_time};
+use rayon::prelude::*;
+
+use crate::cli::{MinSeverity, ReportFormat, TriageArgs};
+use crate::cmd::{report_text, write_output};
+use crate::exit;
+use crate::input::{load_playbook, open_bundle, zone};
+use crate::term::{Progress, Style};
+
+pub fn min_severity(s: MinSeverity) -> Severity {
+    match s {
+        MinSeverity::Info => Severity::Info,
+        MinSeverity::Warning => Severity::Warning,
+        MinSeverity::Error => Severity::Error,
+        MinSeverity::Critical => Severity::Critical,
+    }
+}
+
+pub fn run(args: TriageArgs) -> Result<u8> {
+    let started = Instant::now();
+    let zone = zone(&args.bundle_opts)?;
+    let parse_time = |flag: &str, value: &Option<String>| -> Result<Option<i64>> {
+        match value {
+            None => Ok(None),
+            Some(text) => match parse_cli_time(text, &zone) {
+                Some(ms) => Ok(Some(ms)),
+                None => bail!(
+                    "{flag}: cannot read {text:?} as a time: use RFC 3339 (2026-03-14T09:00:00Z) or 'YYYY-MM-DD HH:MM[:SS]'"
+                ),
+            },
+        }
+    };
+    let opts = ScanOptions {
+        since: parse_time("--since", &args.since)?,
+        until: parse_time("--until", &args.until)?,
+        zone: zone.clone(),
+    };
+    let playbook = load_playbook(&args.rules)?;
+    let bundle = open_bundle(&args.bundle, &args.bundle_opts)?;
+    let redactor = if args.redact { Some(crate::cmd::redact::open_redactor(&args.key_file, &[], &[])?) } else { None };
+
+    let total: u64 = bundle.files.iter().map(|f| f.size).sum();
+    let progress = Mutex::new(Progress::new(total, args.bundle_opts.no_progress));
+    let limit = bundle.limits.max_total_bytes;
+    let scans: Vec<_> = bundle
+        .files
+        .par_iter()
+        .map(|file| {
+            let result = file.read(limit).map(|bytes| playbook.scan(&bytes, file.kind, &opts));
+            if let Ok(mut p) = progress.lock() {
+                p.advance(file.size, &file.path);
+            }
+            result
+        })
+        .collect();
+    if let Ok(p) = progress.into_inner() {
+        p.finish();
+    }
+
+    let mut aggregator = Aggregator::new(&playbook, bundle.name.clone());
+    let mut skipped: Vec<Skipped> = bundle.skipped.clone();
+    for (file, scan) in bundle.files.iter().zip(scans) {
+        match scan {
+            Ok(scan) => aggregator.add(&file.path, &file.host, file.kind, scan),
+            Err(e) => skipped.push(Skipped { path: file.path.clone(), reason: format!("unreadable: {e}") }),
+        }
+    }
+    let mut report = aggregator.finish(min_severity(args.min_severity), skipped);
+    report.stats.elapsed_ms = started.elapsed().as_millis() as u64;
+    if let Some(mut redactor) = redactor {
+        crate::cmd::redact::redact_report(&mut redactor, &mut report);
+    }
+
+    let rendered = render_report(&report, args.format, args.output.is_none())?;
+    write_output(args.output.as_deref(), rendered.as_bytes())?;
+    Ok(if report.has_problems() { exit::FINDINGS } else { exit::OK })
+}
+
+fn render_report(report: &Report, format: ReportFormat, to_terminal: bool) -> Result<String> {
+    Ok(match format {
+        ReportFormat::Json => {
+            let mut s = serde_json::to_string_pretty(report)?;
+            s.push('\n');
+            s
+        }
+        ReportFormat::Markdown => render::markdown(report),
+        ReportFormat::Html => render::html(report, env!("CARGO_PKG_VERSION")).context("rendering the HTML report")?,
+        ReportFormat::Text => {
+            let style = if to_terminal { Style::for_stdout() } else { Style { enabled: false } };
+            let mut out = Vec::new();
+            report_text::write(&mut out, report, style)?;
+            out.flush()?;
+            String::from_utf8_lossy(&out).into_owned()
+        }
+    })
+}
