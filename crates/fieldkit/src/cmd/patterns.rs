@@ -73,14 +73,19 @@ pub fn run(args: PatternsArgs) -> Result<u8> {
         eprintln!("fieldkit: skipped {}: {}", skipped.path, skipped.reason);
     }
     let mut miner = Miner::default();
-    let mut first_seen: BTreeMap<ClusterId, FirstSeen> = BTreeMap::new();
+    // Indexed by the id `add` hands out: ids are dense, in arrival order.
+    let mut first_seen: Vec<Option<FirstSeen>> = Vec::new();
     let mut assigned: Vec<Assigned> = Vec::new();
     let mut lines_total = 0u64;
     let mut progress = Progress::new(bundle.files.iter().map(|f| f.size).sum(), args.bundle_opts.no_progress);
     let mut observe =
         |miner: &mut Miner, file: usize, line: u64, lines: u32, message: &str, text: &[u8], ts: Option<i64>| {
             let id = miner.add(message);
-            let seen = first_seen.entry(id).or_insert_with(|| FirstSeen {
+            let slot = id.0 as usize;
+            if first_seen.len() <= slot {
+                first_seen.resize_with(slot + 1, || None);
+            }
+            let seen = first_seen[slot].get_or_insert_with(|| FirstSeen {
                 file,
                 line,
                 text: cut(&String::from_utf8_lossy(text), 300),
@@ -133,7 +138,7 @@ pub fn run(args: PatternsArgs) -> Result<u8> {
 
     // Fold what we saw per handed-out id into the final clusters.
     let mut finals: BTreeMap<ClusterId, FirstSeen> = BTreeMap::new();
-    for (id, seen) in first_seen {
+    for (id, seen) in first_seen.into_iter().enumerate().filter_map(|(i, s)| Some((ClusterId(i as u32), s?))) {
         let root = miner.resolve(id);
         match finals.get_mut(&root) {
             None => {
@@ -220,39 +225,58 @@ fn render_text(out: &PatternsOut, style: Style) -> String {
 
 fn write_assignments(path: &std::path::Path, files: &[String], assigned: &[Assigned], miner: &Miner) -> Result<()> {
     let file = std::fs::File::create(path).with_context(|| format!("{}: cannot create", path.display()))?;
-    let mut w = csv::Writer::from_writer(std::io::BufWriter::with_capacity(1 << 20, file));
+    let mut w = std::io::BufWriter::with_capacity(1 << 20, file);
     let multi = files.len() > 1;
-    if multi {
-        w.write_record(["file", "line", "template"])?;
-    } else {
-        w.write_record(["line", "template"])?;
-    }
-    let mut templates: BTreeMap<ClusterId, String> = BTreeMap::new();
-    let mut line_buf = itoa_buf();
+    let write_err = |e: std::io::Error| anyhow::anyhow!("{}: cannot write: {e}", path.display());
+    w.write_all(if multi { b"file,line,template\n" } else { b"line,template\n" }).map_err(write_err)?;
+    // Each final template is rendered and quoted once; a million rows then cost a copy each.
+    let mut quoted: BTreeMap<ClusterId, Vec<u8>> = BTreeMap::new();
+    let file_fields: Vec<Vec<u8>> = files.iter().map(|f| csv_field(f)).collect();
+    let mut number = String::with_capacity(20);
     for a in assigned {
         let root = miner.resolve(a.id);
-        let template = templates.entry(root).or_insert_with(|| miner.template(root));
+        let template = quoted.entry(root).or_insert_with(|| csv_field(&miner.template(root)));
         for l in 0..u64::from(a.lines) {
-            let line = fmt_u64(&mut line_buf, a.first_line + l);
+            number.clear();
+            let _ = std::fmt::Write::write_fmt(&mut number, format_args!("{}", a.first_line + l));
             if multi {
-                w.write_record([files[a.file].as_str(), line, template.as_str()])?;
-            } else {
-                w.write_record([line, template.as_str()])?;
+                w.write_all(&file_fields[a.file]).map_err(write_err)?;
+                w.write_all(b",").map_err(write_err)?;
             }
+            w.write_all(number.as_bytes()).map_err(write_err)?;
+            w.write_all(b",").map_err(write_err)?;
+            w.write_all(template).map_err(write_err)?;
+            w.write_all(b"\n").map_err(write_err)?;
         }
     }
-    let mut inner = w.into_inner().map_err(|e| anyhow::anyhow!("{}: {}", path.display(), e.error()))?;
-    inner.flush().with_context(|| format!("{}: cannot write", path.display()))?;
-    Ok(())
+    w.flush().map_err(write_err)
 }
 
-fn itoa_buf() -> String {
-    String::with_capacity(20)
+/// One CSV field (RFC 4180): quoted when it holds a comma, quote, CR or LF; quotes doubled.
+fn csv_field(s: &str) -> Vec<u8> {
+    if !s.bytes().any(|b| matches!(b, b',' | b'"' | b'\r' | b'\n')) {
+        return s.as_bytes().to_vec();
+    }
+    let mut out = Vec::with_capacity(s.len() + 2);
+    out.push(b'"');
+    for b in s.bytes() {
+        if b == b'"' {
+            out.push(b'"');
+        }
+        out.push(b);
+    }
+    out.push(b'"');
+    out
 }
 
-fn fmt_u64(buf: &mut String, n: u64) -> &str {
-    use std::fmt::Write as _;
-    buf.clear();
-    let _ = write!(buf, "{n}");
-    buf.as_str()
+#[cfg(test)]
+mod tests {
+    use super::csv_field;
+
+    #[test]
+    fn csv_fields_are_quoted_only_when_needed() {
+        assert_eq!(csv_field("plain <*> text"), b"plain <*> text");
+        assert_eq!(csv_field("a,b"), b"\"a,b\"");
+        assert_eq!(csv_field("say \"hi\""), b"\"say \"\"hi\"\"\"");
+    }
 }
