@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 
 use aho_corasick::Input;
 use fieldkit_logs::record::{line_at, parse_header, record_end, record_start};
-use fieldkit_logs::{FileKind, Level, SourceZone, earliest, is_header};
+use fieldkit_logs::{FileKind, Level, SourceZone, earliest, is_header, trailing_logger_of_last_line};
 
 use crate::playbook::{CompiledMatcher, Playbook};
 
@@ -190,7 +190,13 @@ impl Playbook {
         }
         out.records_examined += 1;
         let level = header.as_ref().and_then(|h| h.level);
-        let logger = header.as_ref().and_then(|h| h.logger.clone()).map(|r| &first[r]);
+        let mut logger = header.as_ref().and_then(|h| h.logger.clone()).map(|r| &first[r]);
+        if logger.is_none() && header.is_some() && first.first() == Some(&b'[') && first.len() < record.len() {
+            // A multi-line `[%d] %p %m (%c)` message ends with its logger on the last line.
+            let body = record.strip_suffix(b"\n").unwrap_or(record);
+            let last = &body[memchr::memrchr(b'\n', body).map_or(0, |i| i + 1)..];
+            logger = trailing_logger_of_last_line(last).map(|r| &last[r]);
+        }
 
         // Every needle in the record, first occurrence each.
         let mut needles: Vec<(usize, usize)> = Vec::new();

@@ -8,7 +8,10 @@ use fieldkit_diagnose::Playbook;
 #[test]
 fn builtin_playbook_loads_and_every_example_fires_its_rule() {
     let playbook = Playbook::builtin().unwrap_or_else(|errors| {
-        panic!("built-in playbook does not load:\n{}", errors.iter().map(|e| e.to_string()).collect::<Vec<_>>().join("\n"))
+        panic!(
+            "built-in playbook does not load:\n{}",
+            errors.iter().map(|e| e.to_string()).collect::<Vec<_>>().join("\n")
+        )
     });
     assert!(playbook.rules.len() >= 80, "the playbook has only {} rules", playbook.rules.len());
     let failures = playbook.check_examples();

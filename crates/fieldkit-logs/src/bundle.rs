@@ -82,19 +82,50 @@ pub struct BundleFile {
 impl BundleFile {
     /// Reads the whole file, decompressing `.gz` within `limit` bytes.
     pub fn read(&self, limit: u64) -> Result<Vec<u8>, BundleError> {
-        let file = File::open(&self.disk_path).map_err(|e| BundleError::io(&self.disk_path, e))?;
         let mut out = Vec::new();
-        let result = if self.gzip {
-            flate2::read::MultiGzDecoder::new(io::BufReader::new(file)).take(limit + 1).read_to_end(&mut out)
-        } else {
+        if !self.gzip {
             out.reserve(self.size as usize);
-            file.take(limit + 1).read_to_end(&mut out)
-        };
-        result.map_err(|e| BundleError::io(&self.disk_path, e))?;
-        if out.len() as u64 > limit {
-            return Err(BundleError::TooLarge { path: self.disk_path.clone(), limit });
         }
+        self.reader(limit)?.read_to_end(&mut out).map_err(|e| self.read_error(e, limit))?;
         Ok(out)
+    }
+
+    /// A streaming reader over the file's (decompressed) bytes. Reading past `limit` bytes fails
+    /// with an error naming the limit, so a gzip bomb is stopped while it inflates.
+    pub fn reader(&self, limit: u64) -> Result<Box<dyn Read + Send>, BundleError> {
+        let file = File::open(&self.disk_path).map_err(|e| BundleError::io(&self.disk_path, e))?;
+        let inner: Box<dyn Read + Send> = if self.gzip {
+            Box::new(flate2::read::MultiGzDecoder::new(io::BufReader::new(file)))
+        } else {
+            Box::new(file)
+        };
+        Ok(Box::new(LimitedReader { inner, left: limit }))
+    }
+
+    /// Maps a read failure to the bundle error that explains it.
+    pub fn read_error(&self, e: io::Error, limit: u64) -> BundleError {
+        if e.kind() == io::ErrorKind::FileTooLarge {
+            BundleError::TooLarge { path: self.disk_path.clone(), limit }
+        } else {
+            BundleError::io(&self.disk_path, e)
+        }
+    }
+}
+
+/// Fails with `FileTooLarge` once more than the limit has been read.
+struct LimitedReader {
+    inner: Box<dyn Read + Send>,
+    left: u64,
+}
+
+impl Read for LimitedReader {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        if n as u64 > self.left {
+            return Err(io::Error::new(io::ErrorKind::FileTooLarge, "file exceeds the size limit"));
+        }
+        self.left -= n as u64;
+        Ok(n)
     }
 }
 

@@ -13,5 +13,5 @@ pub mod time;
 pub use archive::ArchiveKind;
 pub use bundle::{Bundle, BundleError, BundleFile, Limits, Skipped};
 pub use kind::FileKind;
-pub use record::{Header, Level, RecordSpan, Records, is_header, parse_header};
+pub use record::{Header, Level, RecordSpan, Records, is_header, parse_header, trailing_logger_of_last_line};
 pub use time::{SourceZone, Stamp, earliest, format_utc_millis, parse_cli_time};

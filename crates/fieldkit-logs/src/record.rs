@@ -94,10 +94,26 @@ fn skip_spaces(line: &[u8], mut p: usize) -> usize {
 }
 
 /// The bracket group starting at `p` (which holds `[`): (content range, position after `]`).
+/// Nested brackets are balanced: ZooKeeper threads read `[QuorumPeer[myid=1](plain=...):QuorumPeer@1234]`.
 fn bracket(line: &[u8], p: usize) -> Option<(Range<usize>, usize)> {
     let end = line.len().min(p + 1 + MAX_BRACKET);
-    let close = memchr::memchr(b']', &line[p + 1..end])? + p + 1;
-    Some((p + 1..close, close + 1))
+    let mut depth = 0usize;
+    for (i, &c) in line[p + 1..end].iter().enumerate() {
+        match c {
+            b'[' => depth += 1,
+            b']' if depth == 0 => return Some((p + 1..p + 1 + i, p + 2 + i)),
+            b']' => depth -= 1,
+            _ => {}
+        }
+    }
+    None
+}
+
+/// JVM unified-logging decorations that are neither level, tags nor thread: uptime (`3612.345s`,
+/// `12ms`), pid/tid numbers.
+fn is_decoration(text: &[u8]) -> bool {
+    let digits = text.iter().take_while(|c| c.is_ascii_digit() || **c == b'.').count();
+    digits > 0 && matches!(&text[digits..], b"" | b"s" | b"ms" | b"ns" | b"us")
 }
 
 fn word_end(line: &[u8], p: usize) -> usize {
@@ -201,8 +217,8 @@ pub fn parse_header(line: &[u8]) -> Option<Header> {
                     if let Some(level) = Level::parse(text) {
                         h.level = Some(level);
                         level_was_bracketed = true;
-                    } else if text.starts_with(b"myid:") {
-                        // ZooKeeper's server id: not a thread.
+                    } else if text.starts_with(b"myid:") || is_decoration(text) {
+                        // ZooKeeper's server id, JVM uptime/pid decorations: not a thread.
                     } else if h.thread.is_none() {
                         h.thread = Some(trim_range(line, content));
                     } else {
@@ -251,6 +267,12 @@ pub fn parse_header(line: &[u8]) -> Option<Header> {
             return Some(h);
         }
     }
+    if bracketed && h.level.is_some() && h.logger.is_none() {
+        // Still the `[%d] %p %m (%c)` family, its logger on a later line of a multi-line message:
+        // everything after the level is message (`[sink|task-0]`, `[GroupCoordinator 1]:` included).
+        h.message = p.min(line.len())..line.len();
+        return Some(h);
+    }
     if h.level.is_some() && line.get(p) == Some(&b'[') {
         // `LEVEL [thread] logger - msg`, or ZooKeeper's `[thread:Class@line] - msg`.
         if let Some((content, next)) = bracket(line, p) {
@@ -284,6 +306,16 @@ pub fn parse_header(line: &[u8]) -> Option<Header> {
     }
     h.message = skip_spaces(line, p).min(line.len())..line.len();
     Some(h)
+}
+
+/// The logger of a `[%d] %p %m (%c)` record whose message spans lines: the trailing `(logger)` then
+/// ends the record's LAST line (config dumps, log-cleaner statistics). Source references of stack
+/// frames (`(KafkaApis.scala:123)`) are not loggers. Returns a range into `last_line`.
+pub fn trailing_logger_of_last_line(last_line: &[u8]) -> Option<Range<usize>> {
+    let (range, _) = trailing_logger(last_line, 0)?;
+    let name = &last_line[range.clone()];
+    let source_file = [&b".java"[..], b".scala", b".kt", b".groovy"].iter().any(|ext| name.ends_with(ext));
+    (!source_file).then_some(range)
 }
 
 /// Records longer than this are cut: a file with one header and a million continuation lines must

@@ -2,7 +2,7 @@
 //! every line where it was; and `--reverse` to look a pseudonym up in the private map.
 
 use std::fs;
-use std::io::Write;
+use std::io::{self, Read, Seek, Write};
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
@@ -64,31 +64,83 @@ pub fn redact_report(r: &mut Redactor, report: &mut Report) {
     }
 }
 
+/// Where redacted files go: a directory tree, one file, or a .tar.gz.
 enum Sink {
     Dir(PathBuf),
     File(PathBuf),
     TarGz(tar::Builder<flate2::write::GzEncoder<fs::File>>),
 }
 
-impl Sink {
-    fn put(&mut self, rel: &str, bytes: &[u8]) -> Result<()> {
-        match self {
-            Sink::Dir(root) => {
-                let dest = root.join(rel);
-                if let Some(parent) = dest.parent() {
-                    fs::create_dir_all(parent).with_context(|| format!("{}: cannot create", parent.display()))?;
-                }
-                fs::write(&dest, bytes).with_context(|| format!("{}: cannot write", dest.display()))
-            }
-            Sink::File(path) => fs::write(&*path, bytes).with_context(|| format!("{}: cannot write", path.display())),
-            Sink::TarGz(builder) => {
-                let mut header = tar::Header::new_gnu();
-                header.set_size(bytes.len() as u64);
-                header.set_mode(0o644);
-                header.set_cksum();
-                builder.append_data(&mut header, rel, bytes).with_context(|| format!("adding {rel} to the archive"))
-            }
+/// Redacted bytes are streamed in blocks of this size, cut at the last newline, so memory stays
+/// bounded whatever the file size and no line is ever split between two calls.
+const BLOCK: usize = 8 << 20;
+
+/// Streams `input` through the redactor into `out`, line structure intact. Returns bytes read.
+fn redact_stream(r: &mut Redactor, input: &mut dyn Read, out: &mut dyn Write) -> io::Result<u64> {
+    let mut buf = vec![0u8; BLOCK];
+    let mut filled = 0;
+    let mut red = Vec::with_capacity(BLOCK + BLOCK / 8);
+    let mut total = 0u64;
+    loop {
+        if filled == buf.len() {
+            // One line longer than the block: grow rather than split it.
+            buf.resize(buf.len() * 2, 0);
         }
+        let n = match input.read(&mut buf[filled..]) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        filled += n;
+        total += n as u64;
+        if let Some(last) = memchr::memrchr(b'\n', &buf[..filled]) {
+            red.clear();
+            r.redact_text(&buf[..=last], &mut red);
+            out.write_all(&red)?;
+            buf.copy_within(last + 1..filled, 0);
+            filled -= last + 1;
+        }
+    }
+    if filled > 0 {
+        red.clear();
+        r.redact_text(&buf[..filled], &mut red);
+        out.write_all(&red)?;
+    }
+    // Line-spanning state (an open PEM block) must not leak into the next file.
+    r.end_file();
+    out.flush()?;
+    Ok(total)
+}
+
+impl Sink {
+    /// Redacts one bundle file into the sink under `rel`; `.gz` members stay gzip-compressed.
+    fn put(&mut self, r: &mut Redactor, rel: &str, input: &mut dyn Read, gzip: bool) -> Result<u64> {
+        let dest = match self {
+            Sink::Dir(root) => root.join(rel),
+            Sink::File(path) => path.clone(),
+            Sink::TarGz(_) => PathBuf::new(),
+        };
+        if let Sink::TarGz(builder) = self {
+            // tar wants the size up front: spool to a temporary file first.
+            let mut spool = tempfile::tempfile().context("creating a spool file")?;
+            let read = write_redacted(r, input, &mut spool, gzip)?;
+            let size = spool.seek(io::SeekFrom::End(0))?;
+            spool.seek(io::SeekFrom::Start(0))?;
+            let mut header = tar::Header::new_gnu();
+            header.set_size(size);
+            header.set_mode(0o644);
+            header.set_cksum();
+            builder
+                .append_data(&mut header, rel, &mut spool)
+                .with_context(|| format!("adding {rel} to the archive"))?;
+            return Ok(read);
+        }
+        if let Some(parent) = dest.parent() {
+            fs::create_dir_all(parent).with_context(|| format!("{}: cannot create", parent.display()))?;
+        }
+        let mut file = fs::File::create(&dest).with_context(|| format!("{}: cannot create", dest.display()))?;
+        write_redacted(r, input, &mut file, gzip).with_context(|| format!("{}: cannot write", dest.display()))
     }
 
     fn finish(self) -> Result<()> {
@@ -100,10 +152,17 @@ impl Sink {
     }
 }
 
-fn gzip(bytes: &[u8]) -> Result<Vec<u8>> {
-    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
-    enc.write_all(bytes)?;
-    Ok(enc.finish()?)
+fn write_redacted(r: &mut Redactor, input: &mut dyn Read, file: &mut fs::File, gzip: bool) -> Result<u64> {
+    let buffered = io::BufWriter::with_capacity(1 << 20, file);
+    if gzip {
+        let mut enc = flate2::write::GzEncoder::new(buffered, flate2::Compression::default());
+        let n = redact_stream(r, input, &mut enc)?;
+        enc.finish()?.flush()?;
+        Ok(n)
+    } else {
+        let mut buffered = buffered;
+        Ok(redact_stream(r, input, &mut buffered)?)
+    }
 }
 
 pub fn run(args: RedactArgs) -> Result<u8> {
@@ -141,21 +200,19 @@ pub fn run(args: RedactArgs) -> Result<u8> {
 
     let mut progress = Progress::new(bundle.files.iter().map(|f| f.size).sum(), args.bundle_opts.no_progress);
     let (mut files, mut bytes_in) = (0usize, 0u64);
-    let mut out = Vec::new();
+    let limit = bundle.limits.max_total_bytes;
     for file in &bundle.files {
-        let bytes = file.read(bundle.limits.max_total_bytes)?;
-        out.clear();
-        // Pseudonyms are about as long as what they replace: reserve once instead of growing
-        // (and page-faulting) through a dozen reallocations on big files.
-        out.reserve(bytes.len() + bytes.len() / 16);
-        redactor.redact_text(&bytes, &mut out);
-        // Line-spanning state (an open PEM block) must not leak into the next file.
-        redactor.end_file();
         let rel = redact_path(&mut redactor, &file.path);
-        let data = if file.gzip { gzip(&out)? } else { std::mem::take(&mut out) };
-        sink.put(&rel, &data)?;
+        let mut input = file.reader(limit)?;
+        let read = sink
+            .put(&mut redactor, &rel, &mut input, file.gzip)
+            .map_err(|e| match e.downcast::<io::Error>() {
+                Ok(io) => anyhow::Error::new(file.read_error(io, limit)),
+                Err(other) => other,
+            })
+            .with_context(|| format!("redacting {}", file.path))?;
         files += 1;
-        bytes_in += bytes.len() as u64;
+        bytes_in += read;
         progress.advance(file.size, &file.path);
     }
     progress.finish();
