@@ -250,3 +250,15 @@ fn single_file_input() {
     assert_eq!(paths(&bundle), ["app.log"]);
     assert_eq!(bundle.files[0].kind, FileKind::Client);
 }
+
+#[test]
+fn gzip_members_stop_at_the_size_limit() {
+    let work = tempfile::tempdir().unwrap();
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    gz.write_all(&vec![b'a'; 4 << 20]).unwrap();
+    fs::write(work.path().join("server.log.1.gz"), gz.finish().unwrap()).unwrap();
+    let bundle = Bundle::open(work.path(), Limits::default()).unwrap();
+    let err = bundle.files[0].read(1 << 20).unwrap_err();
+    assert!(matches!(err, BundleError::TooLarge { limit, .. } if limit == 1 << 20), "{err}");
+    assert_eq!(bundle.files[0].read(8 << 20).unwrap().len(), 4 << 20);
+}
