@@ -57,44 +57,17 @@ fn safe_relative(name: &Path) -> Result<PathBuf, &'static str> {
     Ok(out)
 }
 
-/// Copies at most the remaining budget; errors out when an entry would break a limit.
-fn copy_limited(
-    reader: &mut dyn Read,
-    dest: &Path,
-    archive: &Path,
-    archive_size: u64,
-    limits: &Limits,
-    budget: &mut Budget,
-) -> Result<(), BundleError> {
-    if let Some(parent) = dest.parent() {
-        fs::create_dir_all(parent).map_err(|e| BundleError::io(parent, e))?;
-    }
-    let mut out = File::create(dest).map_err(|e| BundleError::io(dest, e))?;
-    let mut buf = vec![0u8; 256 * 1024];
-    loop {
-        let n = match reader.read(&mut buf) {
-            Ok(0) => break,
-            Ok(n) => n,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-            // A read failure is the archive's fault (truncated, bad CRC), not the disk's.
-            Err(e) => return Err(BundleError::corrupt(archive, e)),
-        };
-        budget.written += n as u64;
-        if budget.written > limits.max_total_bytes {
-            return Err(BundleError::TooLarge { path: archive.to_path_buf(), limit: limits.max_total_bytes });
-        }
-        // The ratio is judged on the running total, so a bomb is stopped long before it lands on disk.
-        let floor = limits.ratio_floor_bytes;
-        if budget.written > floor && budget.written / archive_size.max(1) > limits.max_ratio {
-            return Err(BundleError::Bomb {
-                path: archive.to_path_buf(),
-                ratio: budget.written / archive_size.max(1),
-                limit: limits.max_ratio,
-            });
-        }
-        out.write_all(&buf[..n]).map_err(|e| BundleError::io(dest, e))?;
-    }
-    Ok(())
+/// One archive being extracted: where from, where to, and the shared limits and budget.
+struct Extraction<'a> {
+    archive: &'a Path,
+    /// On-disk size of the archive, for the compression-ratio check.
+    size: u64,
+    dest: &'a Path,
+    /// Prepended to entry names in `skipped` (the archive's own path for nested archives).
+    prefix: &'a str,
+    limits: &'a Limits,
+    budget: &'a mut Budget,
+    skipped: &'a mut Vec<Skipped>,
 }
 
 /// Extracts `archive` into `dest` (which must exist). Entries that cannot be extracted safely are
@@ -109,6 +82,7 @@ pub(crate) fn extract(
     skipped: &mut Vec<Skipped>,
 ) -> Result<(), BundleError> {
     let size = fs::metadata(archive).map_err(|e| BundleError::io(archive, e))?.len();
+    let mut x = Extraction { archive, size, dest, prefix: display_prefix, limits, budget, skipped };
     match kind {
         ArchiveKind::Tar | ArchiveKind::TarGz => {
             let file = File::open(archive).map_err(|e| BundleError::io(archive, e))?;
@@ -117,131 +91,151 @@ pub(crate) fn extract(
             } else {
                 Box::new(io::BufReader::new(file))
             };
-            extract_tar(reader, archive, size, dest, display_prefix, limits, budget, skipped)
+            x.tar(reader)
         }
-        ArchiveKind::Zip => extract_zip(archive, size, dest, display_prefix, limits, budget, skipped),
+        ArchiveKind::Zip => x.zip(),
     }
 }
 
-#[allow(clippy::too_many_arguments)]
-fn extract_tar(
-    reader: Box<dyn Read>,
-    archive: &Path,
-    size: u64,
-    dest: &Path,
-    prefix: &str,
-    limits: &Limits,
-    budget: &mut Budget,
-    skipped: &mut Vec<Skipped>,
-) -> Result<(), BundleError> {
-    let mut tar = tar::Archive::new(reader);
-    let entries = tar.entries().map_err(|e| BundleError::corrupt(archive, e))?;
-    for entry in entries {
-        let mut entry = match entry {
-            Ok(entry) => entry,
-            Err(e) => {
-                // A truncated archive: keep what was read, say where it stopped.
-                skipped.push(Skipped {
-                    path: format!("{prefix}(rest of archive)"),
-                    reason: format!("archive is truncated or corrupt: {e}"),
-                });
-                break;
-            }
-        };
-        budget.entries += 1;
-        if budget.entries > limits.max_entries {
-            return Err(BundleError::TooManyEntries { path: archive.to_path_buf(), limit: limits.max_entries });
+impl Extraction<'_> {
+    fn skip(&mut self, name: impl std::fmt::Display, reason: impl Into<String>) {
+        self.skipped.push(Skipped { path: format!("{}{name}", self.prefix), reason: reason.into() });
+    }
+
+    fn count_entry(&mut self) -> Result<(), BundleError> {
+        self.budget.entries += 1;
+        if self.budget.entries > self.limits.max_entries {
+            return Err(BundleError::TooManyEntries {
+                path: self.archive.to_path_buf(),
+                limit: self.limits.max_entries,
+            });
         }
-        let name = match entry.path() {
-            Ok(p) => p.into_owned(),
-            Err(_) => {
-                skipped.push(Skipped { path: format!("{prefix}?"), reason: "entry name is not readable".into() });
+        Ok(())
+    }
+
+    /// Copies one entry to `rel` under the destination, within the budget; errors out when the
+    /// entry would break a limit.
+    fn copy(&mut self, reader: &mut dyn Read, rel: &Path) -> Result<(), BundleError> {
+        let dest = self.dest.join(rel);
+        if let Some(parent) = dest.parent() {
+            fs::create_dir_all(parent).map_err(|e| BundleError::io(parent, e))?;
+        }
+        let mut out = File::create(&dest).map_err(|e| BundleError::io(&dest, e))?;
+        let mut buf = vec![0u8; 256 * 1024];
+        loop {
+            let n = match reader.read(&mut buf) {
+                Ok(0) => break,
+                Ok(n) => n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                // A read failure is the archive's fault (truncated, bad CRC), not the disk's.
+                Err(e) => return Err(BundleError::corrupt(self.archive, e)),
+            };
+            self.budget.written += n as u64;
+            let (written, limits) = (self.budget.written, self.limits);
+            if written > limits.max_total_bytes {
+                return Err(BundleError::TooLarge { path: self.archive.to_path_buf(), limit: limits.max_total_bytes });
+            }
+            // The ratio is judged on the running total, so a bomb is stopped long before it lands on disk.
+            let ratio = written / self.size.max(1);
+            if written > limits.ratio_floor_bytes && ratio > limits.max_ratio {
+                return Err(BundleError::Bomb { path: self.archive.to_path_buf(), ratio, limit: limits.max_ratio });
+            }
+            out.write_all(&buf[..n]).map_err(|e| BundleError::io(&dest, e))?;
+        }
+        Ok(())
+    }
+
+    fn tar(&mut self, reader: Box<dyn Read>) -> Result<(), BundleError> {
+        let mut tar = tar::Archive::new(reader);
+        let entries = tar.entries().map_err(|e| BundleError::corrupt(self.archive, e))?;
+        for entry in entries {
+            let mut entry = match entry {
+                Ok(entry) => entry,
+                Err(e) => {
+                    // A truncated archive: keep what was read, say where it stopped.
+                    self.skip("(rest of archive)", format!("archive is truncated or corrupt: {e}"));
+                    break;
+                }
+            };
+            self.count_entry()?;
+            let Ok(name) = entry.path().map(|p| p.into_owned()) else {
+                self.skip("?", "entry name is not readable");
+                continue;
+            };
+            let entry_type = entry.header().entry_type();
+            if entry_type.is_dir() {
                 continue;
             }
-        };
-        let display = format!("{prefix}{}", name.display());
-        let entry_type = entry.header().entry_type();
-        if entry_type.is_dir() {
-            continue;
-        }
-        if !entry_type.is_file() {
-            let what = if entry_type.is_symlink() || entry_type.is_hard_link() {
-                "link not followed"
-            } else {
-                "not a regular file"
+            if !entry_type.is_file() {
+                let what = if entry_type.is_symlink() || entry_type.is_hard_link() {
+                    "link not followed"
+                } else {
+                    "not a regular file"
+                };
+                self.skip(name.display(), what);
+                continue;
+            }
+            let rel = match safe_relative(&name) {
+                Ok(rel) => rel,
+                Err(reason) => {
+                    self.skip(name.display(), reason);
+                    continue;
+                }
             };
-            skipped.push(Skipped { path: display, reason: what.into() });
-            continue;
-        }
-        match safe_relative(&name) {
-            Ok(rel) => match copy_limited(&mut entry, &dest.join(rel), archive, size, limits, budget) {
+            match self.copy(&mut entry, &rel) {
                 Ok(()) => {}
                 Err(BundleError::Corrupt { message, .. }) => {
                     // Keep what was read before the damage; say where it stopped.
-                    skipped.push(Skipped {
-                        path: display,
-                        reason: format!("archive is truncated or corrupt here ({message}); read up to this point"),
-                    });
+                    self.skip(
+                        name.display(),
+                        format!("archive is truncated or corrupt here ({message}); read up to this point"),
+                    );
                     break;
                 }
                 Err(other) => return Err(other),
-            },
-            Err(reason) => skipped.push(Skipped { path: display, reason: reason.into() }),
+            }
         }
+        Ok(())
     }
-    Ok(())
-}
 
-fn extract_zip(
-    archive: &Path,
-    size: u64,
-    dest: &Path,
-    prefix: &str,
-    limits: &Limits,
-    budget: &mut Budget,
-    skipped: &mut Vec<Skipped>,
-) -> Result<(), BundleError> {
-    let file = File::open(archive).map_err(|e| BundleError::io(archive, e))?;
-    let mut zip = zip::ZipArchive::new(io::BufReader::new(file)).map_err(|e| BundleError::corrupt(archive, e))?;
-    for i in 0..zip.len() {
-        budget.entries += 1;
-        if budget.entries > limits.max_entries {
-            return Err(BundleError::TooManyEntries { path: archive.to_path_buf(), limit: limits.max_entries });
-        }
-        let mut entry = match zip.by_index(i) {
-            Ok(entry) => entry,
-            Err(e) => {
-                skipped.push(Skipped { path: format!("{prefix}#{i}"), reason: format!("unreadable zip entry: {e}") });
+    fn zip(&mut self) -> Result<(), BundleError> {
+        let file = File::open(self.archive).map_err(|e| BundleError::io(self.archive, e))?;
+        let mut zip =
+            zip::ZipArchive::new(io::BufReader::new(file)).map_err(|e| BundleError::corrupt(self.archive, e))?;
+        for i in 0..zip.len() {
+            self.count_entry()?;
+            let mut entry = match zip.by_index(i) {
+                Ok(entry) => entry,
+                Err(e) => {
+                    self.skip(format!("#{i}"), format!("unreadable zip entry: {e}"));
+                    continue;
+                }
+            };
+            let name = String::from_utf8_lossy(entry.name_raw()).into_owned();
+            if entry.is_dir() {
                 continue;
             }
-        };
-        let raw_name = String::from_utf8_lossy(entry.name_raw()).into_owned();
-        let display = format!("{prefix}{raw_name}");
-        if entry.is_dir() {
-            continue;
-        }
-        if entry.is_symlink() {
-            skipped.push(Skipped { path: display, reason: "link not followed".into() });
-            continue;
-        }
-        let Some(rel) = entry.enclosed_name() else {
-            let reason = safe_relative(Path::new(&raw_name)).err().unwrap_or("unsafe path: not extracted");
-            skipped.push(Skipped { path: display, reason: reason.into() });
-            continue;
-        };
-        let target = dest.join(rel);
-        if let Err(e) = copy_limited(&mut entry, &target, archive, size, limits, budget) {
-            match e {
+            if entry.is_symlink() {
+                self.skip(&name, "link not followed");
+                continue;
+            }
+            let Some(rel) = entry.enclosed_name() else {
+                let reason = safe_relative(Path::new(&name)).err().unwrap_or("unsafe path: not extracted");
+                self.skip(&name, reason);
+                continue;
+            };
+            match self.copy(&mut entry, &rel) {
+                Ok(()) => {}
                 // A damaged member (bad CRC, truncated) spoils only itself.
-                BundleError::Corrupt { .. } => {
-                    let _ = fs::remove_file(&target);
-                    skipped.push(Skipped { path: display, reason: format!("unreadable zip entry: {e}") });
+                Err(BundleError::Corrupt { message, .. }) => {
+                    let _ = fs::remove_file(self.dest.join(&rel));
+                    self.skip(&name, format!("unreadable zip entry: {message}"));
                 }
-                other => return Err(other),
+                Err(other) => return Err(other),
             }
         }
+        Ok(())
     }
-    Ok(())
 }
 
 #[cfg(test)]

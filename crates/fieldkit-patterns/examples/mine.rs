@@ -8,6 +8,7 @@ use std::io::{BufWriter, Write};
 use std::process::ExitCode;
 use std::time::Instant;
 
+use fieldkit_patterns::csv_field;
 use fieldkit_patterns::{ClusterId, Miner, MinerConfig};
 
 fn main() -> ExitCode {
@@ -68,22 +69,4 @@ fn run(input: &str, output: &str) -> Result<(), Box<dyn std::error::Error>> {
         started.elapsed().as_secs_f64()
     );
     Ok(())
-}
-
-/// One CSV field (RFC 4180): quoted when it holds a comma, quote, CR or LF, with quotes
-/// doubled.
-fn csv_field(s: &str) -> Vec<u8> {
-    if !s.contains([',', '"', '\r', '\n']) {
-        return s.as_bytes().to_vec();
-    }
-    let mut out = Vec::with_capacity(s.len() + 2);
-    out.push(b'"');
-    for b in s.bytes() {
-        if b == b'"' {
-            out.push(b'"');
-        }
-        out.push(b);
-    }
-    out.push(b'"');
-    out
 }

@@ -12,6 +12,7 @@
 //! hash-map iteration order.
 
 mod config;
+mod csv;
 mod evidence;
 mod hash;
 mod intern;
@@ -26,6 +27,7 @@ mod tests;
 use std::sync::OnceLock;
 
 pub use config::MinerConfig;
+pub use csv::csv_field;
 use hash::FxHashMap;
 use intern::{Interner, WILDCARD_ID};
 use merge::Merged;

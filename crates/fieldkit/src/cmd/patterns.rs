@@ -6,7 +6,7 @@ use std::io::Write;
 use anyhow::{Context, Result};
 use fieldkit_logs::record::line_at;
 use fieldkit_logs::{Records, SourceZone, earliest, format_utc_millis, parse_header};
-use fieldkit_patterns::{ClusterId, Miner};
+use fieldkit_patterns::{ClusterId, Miner, csv_field};
 use serde::Serialize;
 
 use crate::cli::{ListFormat, PatternsArgs};
@@ -250,33 +250,4 @@ fn write_assignments(path: &std::path::Path, files: &[String], assigned: &[Assig
         }
     }
     w.flush().map_err(write_err)
-}
-
-/// One CSV field (RFC 4180): quoted when it holds a comma, quote, CR or LF; quotes doubled.
-fn csv_field(s: &str) -> Vec<u8> {
-    if !s.bytes().any(|b| matches!(b, b',' | b'"' | b'\r' | b'\n')) {
-        return s.as_bytes().to_vec();
-    }
-    let mut out = Vec::with_capacity(s.len() + 2);
-    out.push(b'"');
-    for b in s.bytes() {
-        if b == b'"' {
-            out.push(b'"');
-        }
-        out.push(b);
-    }
-    out.push(b'"');
-    out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::csv_field;
-
-    #[test]
-    fn csv_fields_are_quoted_only_when_needed() {
-        assert_eq!(csv_field("plain <*> text"), b"plain <*> text");
-        assert_eq!(csv_field("a,b"), b"\"a,b\"");
-        assert_eq!(csv_field("say \"hi\""), b"\"say \"\"hi\"\"\"");
-    }
 }
