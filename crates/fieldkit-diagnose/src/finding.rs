@@ -246,8 +246,14 @@ impl<'p> Aggregator<'p> {
                     .expect("a group has at least one fired rule");
                 findings.push((lead, symptoms.into_iter().filter(|r| *r != lead).collect()));
             } else {
+                // Symptoms join the most frequent cause only, so no record is counted twice when
+                // a group has several causes (an expired certificate AND a SAN mismatch).
+                let lead = *causes
+                    .iter()
+                    .max_by_key(|r| (totals[*r].count, playbook.rules[**r as usize].severity, std::cmp::Reverse(**r)))
+                    .expect("causes is not empty");
                 for cause in causes {
-                    findings.push((cause, symptoms.clone()));
+                    findings.push((cause, if cause == lead { symptoms.clone() } else { Vec::new() }));
                 }
             }
         }

@@ -8,9 +8,9 @@ use crate::rule::RuleError;
 use crate::scan::ScanOptions;
 
 impl Playbook {
-    /// Which rules fire on `text` when read as a file of `kind`.
+    /// Which rules match `text` when read as a file of `kind` (all of them, correlation aside).
     pub fn rules_firing(&self, text: &str, kind: FileKind) -> Vec<&str> {
-        let scan = self.scan(text.as_bytes(), kind, &ScanOptions::default());
+        let scan = self.scan(text.as_bytes(), kind, &ScanOptions { every_rule: true, ..ScanOptions::default() });
         scan.rules.keys().map(|r| self.rules[*r as usize].id.as_str()).collect()
     }
 

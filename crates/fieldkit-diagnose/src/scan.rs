@@ -8,7 +8,7 @@
 use std::collections::BTreeMap;
 
 use aho_corasick::Input;
-use fieldkit_logs::record::{line_at, parse_header, record_end, record_start};
+use fieldkit_logs::record::{line_at, parse_header, record_end, record_start_after};
 use fieldkit_logs::{FileKind, Level, SourceZone, earliest, is_header, trailing_logger_of_last_line};
 
 use crate::playbook::{CompiledMatcher, Playbook};
@@ -26,6 +26,9 @@ pub struct ScanOptions {
     pub since: Option<i64>,
     pub until: Option<i64>,
     pub zone: SourceZone,
+    /// Report every rule that matches a record, even several of one correlation group (rule
+    /// linting wants to know that a symptom's example fires the symptom). Triage leaves it off.
+    pub every_rule: bool,
 }
 
 /// One line of evidence.
@@ -156,8 +159,7 @@ impl Playbook {
                 break;
             };
             let line_start = memchr::memrchr(b'\n', &buf[..hit.start()]).map_or(0, |i| i + 1);
-            let (rec_start, _) = record_start(buf, line_start.max(pos));
-            let rec_start = rec_start.max(pos);
+            let (rec_start, _) = record_start_after(buf, line_start.max(pos), pos);
             let (rec_end, _) = record_end(buf, rec_start);
             let first_line = lines.line_of(rec_start);
             self.examine(buf, rec_start, rec_end, first_line, kind, opts, &mut out);
@@ -218,6 +220,9 @@ impl Playbook {
                 }
             }
         }
+        if !opts.every_rule {
+            self.one_per_group(&mut fired);
+        }
         for (rule, offset) in &fired {
             let line_begin = memchr::memrchr(b'\n', &record[..*offset]).map_or(0, |i| i + 1);
             let line_no = first_line + memchr::memchr_iter(b'\n', &record[..line_begin]).count() as u64;
@@ -246,6 +251,37 @@ impl Playbook {
                 text: evidence_text(first),
             });
         }
+    }
+}
+
+impl Playbook {
+    /// A record that fires several rules of one correlation group (a client line that carries
+    /// both "SSL handshake failed" and "No subject alternative ...") is ONE record of that
+    /// problem: keep the cause over a symptom, then the more severe rule, then the earlier one.
+    fn one_per_group(&self, fired: &mut Vec<(u32, usize)>) {
+        if fired.len() < 2 {
+            return;
+        }
+        let rank = |rule: u32| {
+            let r = &self.rules[rule as usize];
+            let cause = r.correlate.as_ref().is_some_and(|c| c.role == crate::rule::Role::Cause);
+            (cause, r.severity, std::cmp::Reverse(rule))
+        };
+        let group = |rule: u32| self.rules[rule as usize].correlate.as_ref().map(|c| c.group.as_str());
+        let keep: Vec<bool> = fired
+            .iter()
+            .map(|&(rule, _)| match group(rule) {
+                None => true,
+                Some(g) => !fired
+                    .iter()
+                    .any(|&(other, _)| other != rule && group(other) == Some(g) && rank(other) > rank(rule)),
+            })
+            .collect();
+        let mut i = 0;
+        fired.retain(|_| {
+            i += 1;
+            keep[i - 1]
+        });
     }
 }
 

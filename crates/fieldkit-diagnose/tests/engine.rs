@@ -110,8 +110,9 @@ fn correlated_tls_evidence_becomes_one_finding() {
     let tls = &report.findings[1];
     assert_eq!(tls.severity, Severity::Error);
     assert_eq!(tls.related, vec!["TLS-BROKER-FAILED", "TLS-CLIENT-FAILED"]);
-    // 1 cause record + 2 client symptom records + 1 broker symptom record.
-    assert_eq!(tls.count, 4);
+    // The client record at line 2 carries cause and symptom: counted once, as the cause. Then the
+    // client symptom at line 7 and the broker symptom: 3 records.
+    assert_eq!(tls.count, 3);
     assert_eq!(tls.hosts, vec!["broker-1", "client"]);
     let places: Vec<_> = tls.evidence.iter().map(|e| (e.file.as_str(), e.line, e.rule.as_str())).collect();
     assert!(
@@ -119,7 +120,7 @@ fn correlated_tls_evidence_becomes_one_finding() {
         "the Caused-by line is the cause's evidence: {places:?}"
     );
     assert!(places.contains(&("broker-1/server.log", 1, "TLS-BROKER-FAILED")), "{places:?}");
-    assert!(places.contains(&("client/app.log", 2, "TLS-CLIENT-FAILED")), "{places:?}");
+    assert!(places.contains(&("client/app.log", 7, "TLS-CLIENT-FAILED")), "{places:?}");
     assert_eq!(tls.first_seen.as_deref(), Some("2026-03-14T09:12:02.000Z"));
     assert_eq!(tls.last_seen.as_deref(), Some("2026-03-14T09:12:03.100Z"));
     assert!(report.has_problems());
@@ -149,7 +150,7 @@ fn file_kind_and_level_constraints_apply() {
 #[test]
 fn time_window_and_min_severity() {
     let zone = SourceZone::default();
-    let opts = ScanOptions { since: parse_cli_time("2026-03-14 09:30", &zone), until: None, zone };
+    let opts = ScanOptions { since: parse_cli_time("2026-03-14 09:30", &zone), until: None, zone, every_rule: false };
     let report = triage(&[("broker-1/server.log", BROKER_LOG, FileKind::Broker)], &opts, Severity::Info);
     let ids: Vec<_> = report.findings.iter().map(|f| f.id.as_str()).collect();
     assert_eq!(ids, vec!["DISK-FULL"]);
@@ -237,4 +238,42 @@ fn hostile_bytes_do_not_panic() {
     let scan = pb.scan(&nasty, FileKind::Broker, &ScanOptions::default());
     assert_eq!(scan.lines, 6);
     assert!(scan.rules.values().all(|h| h.samples.iter().all(|s| s.text.chars().count() <= 401)));
+}
+
+#[test]
+fn records_are_counted_once_per_correlation_group() {
+    // One record carries the cause and a symptom: one record of the TLS problem, not two.
+    let one = "[2026-03-14 09:12:01,100] ERROR Connection to node -1 (b1/10.0.0.1:9093) failed authentication due to: SSL handshake failed (org.apache.kafka.clients.NetworkClient)\njavax.net.ssl.SSLHandshakeException: No subject alternative DNS name matching b1 found.\n";
+    let report = triage(&[("c/app.log", one, FileKind::Client)], &ScanOptions::default(), Severity::Info);
+    assert_eq!(report.findings.len(), 1);
+    assert_eq!((report.findings[0].id.as_str(), report.findings[0].count), ("TLS-SAN", 1));
+}
+
+#[test]
+fn symptoms_join_one_cause_only() {
+    let rules = format!(
+        "{RULES}{}",
+        r#"
+- id: TLS-EXPIRED
+  title: Certificate expired
+  category: tls
+  component: any
+  severity: error
+  correlate: { group: tls-handshake, role: cause }
+  match:
+    - contains: ["certificate_expired"]
+  diagnosis: Expired.
+  remediation: ["Renew."]
+  examples: ["[2026-03-14 09:12:01,100] ERROR Received fatal alert: certificate_expired (a.B)"]
+"#
+    );
+    let pb = Playbook::from_sources([("t.yaml".to_string(), rules)], std::iter::empty()).unwrap();
+    let log = format!("{CLIENT_LOG}[2026-03-14 09:20:00,000] ERROR Received fatal alert: certificate_expired (a.B)\n");
+    let mut agg = Aggregator::new(&pb, "b");
+    agg.add("c/app.log", "c", FileKind::Client, pb.scan(log.as_bytes(), FileKind::Client, &ScanOptions::default()));
+    let report = agg.finish(Severity::Info, Vec::new());
+    let counts: Vec<(&str, u64, usize)> =
+        report.findings.iter().map(|f| (f.id.as_str(), f.count, f.related.len())).collect();
+    // SAN: its own record + the client symptom record at line 7; EXPIRED: its record alone.
+    assert_eq!(counts, vec![("TLS-SAN", 2, 1), ("TLS-EXPIRED", 1, 0)]);
 }

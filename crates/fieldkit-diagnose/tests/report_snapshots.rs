@@ -13,7 +13,7 @@ fn triage(rel: &str) -> Report {
     let playbook = Playbook::builtin().expect("built-in playbook");
     let mut agg = Aggregator::new(&playbook, bundle.name.clone());
     for file in &bundle.files {
-        let bytes = file.read(1 << 30).expect("readable");
+        let bytes = file.read(&bundle.limits).expect("readable");
         agg.add(&file.path, &file.host, file.kind, playbook.scan(&bytes, file.kind, &ScanOptions::default()));
     }
     agg.finish(Severity::Info, bundle.skipped.clone())

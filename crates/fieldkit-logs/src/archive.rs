@@ -57,6 +57,26 @@ fn safe_relative(name: &Path) -> Result<PathBuf, &'static str> {
     Ok(out)
 }
 
+/// Creates `dest` for writing without ever replacing an earlier entry of the same name: a second
+/// `b1/server.log` in one archive lands as `b1/server.log~2`, so both are read.
+fn create_unique(dest: &Path) -> io::Result<File> {
+    if let Some(parent) = dest.parent() {
+        fs::create_dir_all(parent)?;
+    }
+    let mut candidate = dest.to_path_buf();
+    for n in 2..10_000 {
+        match fs::OpenOptions::new().write(true).create_new(true).open(&candidate) {
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
+                let mut name = dest.as_os_str().to_os_string();
+                name.push(format!("~{n}"));
+                candidate = PathBuf::from(name);
+            }
+            other => return other,
+        }
+    }
+    Err(io::Error::new(io::ErrorKind::AlreadyExists, "too many entries with one name"))
+}
+
 /// One archive being extracted: where from, where to, and the shared limits and budget.
 struct Extraction<'a> {
     archive: &'a Path,
@@ -68,6 +88,9 @@ struct Extraction<'a> {
     limits: &'a Limits,
     budget: &'a mut Budget,
     skipped: &'a mut Vec<Skipped>,
+    /// Bytes extracted from THIS archive: the compression ratio is judged per archive, the total
+    /// size limit on the whole bundle.
+    written_here: u64,
 }
 
 /// Extracts `archive` into `dest` (which must exist). Entries that cannot be extracted safely are
@@ -82,7 +105,7 @@ pub(crate) fn extract(
     skipped: &mut Vec<Skipped>,
 ) -> Result<(), BundleError> {
     let size = fs::metadata(archive).map_err(|e| BundleError::io(archive, e))?.len();
-    let mut x = Extraction { archive, size, dest, prefix: display_prefix, limits, budget, skipped };
+    let mut x = Extraction { archive, size, dest, prefix: display_prefix, limits, budget, skipped, written_here: 0 };
     match kind {
         ArchiveKind::Tar | ArchiveKind::TarGz => {
             let file = File::open(archive).map_err(|e| BundleError::io(archive, e))?;
@@ -117,10 +140,14 @@ impl Extraction<'_> {
     /// entry would break a limit.
     fn copy(&mut self, reader: &mut dyn Read, rel: &Path) -> Result<(), BundleError> {
         let dest = self.dest.join(rel);
-        if let Some(parent) = dest.parent() {
-            fs::create_dir_all(parent).map_err(|e| BundleError::io(parent, e))?;
-        }
-        let mut out = File::create(&dest).map_err(|e| BundleError::io(&dest, e))?;
+        let mut out = match create_unique(&dest) {
+            Ok(out) => out,
+            Err(e) => {
+                // A file where a directory must go (or the reverse): only this entry is lost.
+                self.skip(rel.display(), format!("cannot be extracted beside the other entries: {e}"));
+                return Ok(());
+            }
+        };
         let mut buf = vec![0u8; 256 * 1024];
         loop {
             let n = match reader.read(&mut buf) {
@@ -131,13 +158,14 @@ impl Extraction<'_> {
                 Err(e) => return Err(BundleError::corrupt(self.archive, e)),
             };
             self.budget.written += n as u64;
-            let (written, limits) = (self.budget.written, self.limits);
-            if written > limits.max_total_bytes {
+            self.written_here += n as u64;
+            let limits = self.limits;
+            if self.budget.written > limits.max_total_bytes {
                 return Err(BundleError::TooLarge { path: self.archive.to_path_buf(), limit: limits.max_total_bytes });
             }
             // The ratio is judged on the running total, so a bomb is stopped long before it lands on disk.
-            let ratio = written / self.size.max(1);
-            if written > limits.ratio_floor_bytes && ratio > limits.max_ratio {
+            let ratio = self.written_here / self.size.max(1);
+            if self.written_here > limits.ratio_floor_bytes && ratio > limits.max_ratio {
                 return Err(BundleError::Bomb { path: self.archive.to_path_buf(), ratio, limit: limits.max_ratio });
             }
             out.write_all(&buf[..n]).map_err(|e| BundleError::io(&dest, e))?;

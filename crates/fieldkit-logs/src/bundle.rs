@@ -34,7 +34,8 @@ impl Default for Limits {
 pub enum BundleError {
     #[error("{path}: no such file or directory")]
     NotFound { path: PathBuf },
-    #[error("{path}: {source}")]
+    /// The cause is the error's `source`, so chains (`{:#}`) print it once.
+    #[error("{path}")]
     Io { path: PathBuf, source: io::Error },
     #[error("{path}: not a readable archive: {message}")]
     Corrupt { path: PathBuf, message: String },
@@ -52,6 +53,19 @@ impl BundleError {
     }
     pub(crate) fn corrupt(path: &Path, e: impl std::fmt::Display) -> Self {
         BundleError::Corrupt { path: path.to_path_buf(), message: e.to_string() }
+    }
+
+    /// Why, without the (often temporary) path: for `skipped` reasons, which carry the path
+    /// inside the bundle themselves.
+    pub fn reason(&self) -> String {
+        match self {
+            BundleError::NotFound { .. } => "no such file or directory".into(),
+            BundleError::Io { source, .. } => source.to_string(),
+            BundleError::Corrupt { message, .. } => format!("not readable: {message}"),
+            BundleError::TooLarge { limit, .. } => format!("larger than the size limit of {limit} bytes"),
+            BundleError::Bomb { ratio, limit, .. } => format!("compression ratio {ratio}:1 exceeds {limit}:1"),
+            BundleError::TooManyEntries { limit, .. } => format!("more than {limit} entries"),
+        }
     }
 }
 
@@ -80,51 +94,89 @@ pub struct BundleFile {
 }
 
 impl BundleFile {
-    /// Reads the whole file, decompressing `.gz` within `limit` bytes.
-    pub fn read(&self, limit: u64) -> Result<Vec<u8>, BundleError> {
+    /// Reads the whole file, decompressing `.gz` within the limits. Any damage is an error.
+    pub fn read(&self, limits: &Limits) -> Result<Vec<u8>, BundleError> {
+        match self.read_partial(limits)? {
+            (bytes, None) => Ok(bytes),
+            (_, Some(damage)) => Err(BundleError::corrupt(&self.disk_path, damage)),
+        }
+    }
+
+    /// Reads the whole file; a truncated or corrupt `.gz` member yields what decompressed before
+    /// the damage, with a note saying so, rather than nothing.
+    pub fn read_partial(&self, limits: &Limits) -> Result<(Vec<u8>, Option<String>), BundleError> {
         let mut out = Vec::new();
         if !self.gzip {
             out.reserve(self.size as usize);
         }
-        self.reader(limit)?.read_to_end(&mut out).map_err(|e| self.read_error(e, limit))?;
-        Ok(out)
+        match self.reader(limits)?.read_to_end(&mut out) {
+            Ok(_) => Ok((out, None)),
+            Err(e) if self.gzip && is_damage(&e) => {
+                let note = format!("gzip stream damaged after {} bytes ({e}); read up to there", out.len());
+                Ok((out, Some(note)))
+            }
+            Err(e) => Err(self.read_error(e, limits)),
+        }
     }
 
-    /// A streaming reader over the file's (decompressed) bytes. Reading past `limit` bytes fails
-    /// with an error naming the limit, so a gzip bomb is stopped while it inflates.
-    pub fn reader(&self, limit: u64) -> Result<Box<dyn Read + Send>, BundleError> {
+    /// A streaming reader over the file's (decompressed) bytes. It fails with an error naming the
+    /// limit once more than `max_total_bytes` come out, or when a `.gz` member inflates beyond the
+    /// compression-ratio limit: a gzip bomb is stopped while it inflates.
+    pub fn reader(&self, limits: &Limits) -> Result<Box<dyn Read + Send>, BundleError> {
         let file = File::open(&self.disk_path).map_err(|e| BundleError::io(&self.disk_path, e))?;
         let inner: Box<dyn Read + Send> = if self.gzip {
             Box::new(flate2::read::MultiGzDecoder::new(io::BufReader::new(file)))
         } else {
             Box::new(file)
         };
-        Ok(Box::new(LimitedReader { inner, left: limit }))
+        let ratio = self.gzip.then(|| (self.size.max(1), limits.max_ratio, limits.ratio_floor_bytes));
+        Ok(Box::new(LimitedReader { inner, read: 0, limit: limits.max_total_bytes, ratio }))
     }
 
     /// Maps a read failure to the bundle error that explains it.
-    pub fn read_error(&self, e: io::Error, limit: u64) -> BundleError {
-        if e.kind() == io::ErrorKind::FileTooLarge {
-            BundleError::TooLarge { path: self.disk_path.clone(), limit }
-        } else {
-            BundleError::io(&self.disk_path, e)
+    pub fn read_error(&self, e: io::Error, limits: &Limits) -> BundleError {
+        match e.kind() {
+            io::ErrorKind::FileTooLarge => {
+                BundleError::TooLarge { path: self.disk_path.clone(), limit: limits.max_total_bytes }
+            }
+            io::ErrorKind::QuotaExceeded => BundleError::Bomb {
+                path: self.disk_path.clone(),
+                ratio: e.to_string().parse().unwrap_or(0),
+                limit: limits.max_ratio,
+            },
+            _ => BundleError::io(&self.disk_path, e),
         }
     }
 }
 
-/// Fails with `FileTooLarge` once more than the limit has been read.
+/// Truncated or corrupt compressed data, as flate2 reports it.
+fn is_damage(e: &io::Error) -> bool {
+    matches!(e.kind(), io::ErrorKind::UnexpectedEof | io::ErrorKind::InvalidInput | io::ErrorKind::InvalidData)
+}
+
+/// Counts what comes out and stops at the size limit (`FileTooLarge`) or, for compressed input,
+/// the ratio limit (`QuotaExceeded`, the ratio as the message).
 struct LimitedReader {
     inner: Box<dyn Read + Send>,
-    left: u64,
+    read: u64,
+    limit: u64,
+    /// (compressed size, max ratio, floor) for `.gz` members.
+    ratio: Option<(u64, u64, u64)>,
 }
 
 impl Read for LimitedReader {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let n = self.inner.read(buf)?;
-        if n as u64 > self.left {
+        self.read += n as u64;
+        if self.read > self.limit {
             return Err(io::Error::new(io::ErrorKind::FileTooLarge, "file exceeds the size limit"));
         }
-        self.left -= n as u64;
+        if let Some((compressed, max_ratio, floor)) = self.ratio
+            && self.read > floor
+            && self.read / compressed > max_ratio
+        {
+            return Err(io::Error::new(io::ErrorKind::QuotaExceeded, (self.read / compressed).to_string()));
+        }
         Ok(n)
     }
 }
@@ -169,7 +221,7 @@ impl Walker<'_> {
     /// open, archives inside those do not.
     fn walk(&mut self, dir: &Path, prefix: &str, archive_depth: u32) -> Result<(), BundleError> {
         let mut entries: Vec<_> = Vec::new();
-        for entry in walkdir::WalkDir::new(dir).follow_links(false).sort_by_file_name() {
+        for entry in walkdir::WalkDir::new(dir).min_depth(1).follow_links(false).sort_by_file_name() {
             match entry {
                 Ok(e) => entries.push(e),
                 Err(e) => {
@@ -186,7 +238,12 @@ impl Walker<'_> {
                 self.skipped.push(Skipped { path: display, reason: "symbolic link not followed".into() });
                 continue;
             }
+            if file_type.is_dir() {
+                continue;
+            }
             if !file_type.is_file() {
+                self.skipped
+                    .push(Skipped { path: display, reason: "not a regular file (pipe, socket or device)".into() });
                 continue;
             }
             let name = entry.file_name().to_string_lossy().into_owned();
@@ -200,7 +257,23 @@ impl Walker<'_> {
                 }
                 let dest = self.scratch_dir()?;
                 let nested_prefix = format!("{display}/");
-                archive::extract(path, kind, &dest, &nested_prefix, self.limits, &mut self.budget, &mut self.skipped)?;
+                match archive::extract(
+                    path,
+                    kind,
+                    &dest,
+                    &nested_prefix,
+                    self.limits,
+                    &mut self.budget,
+                    &mut self.skipped,
+                ) {
+                    Ok(()) => {}
+                    // One damaged or hostile nested archive costs only itself; what it yielded
+                    // before the problem is still read. The bundle-wide size limit still stops all.
+                    Err(e @ (BundleError::Corrupt { .. } | BundleError::Bomb { .. } | BundleError::Io { .. })) => {
+                        self.skipped.push(Skipped { path: display, reason: e.reason() });
+                    }
+                    Err(e) => return Err(e),
+                }
                 self.walk(&dest, &nested_prefix, archive_depth + 1)?;
                 continue;
             }
@@ -231,7 +304,7 @@ impl Walker<'_> {
                     }
                     Ok(head) => kind_from_content(&head),
                     Err(e) => {
-                        self.skipped.push(Skipped { path: file.path, reason: format!("unreadable: {e}") });
+                        self.skipped.push(Skipped { path: file.path, reason: format!("unreadable: {}", e.reason()) });
                         continue;
                     }
                 },
@@ -313,17 +386,33 @@ impl Bundle {
     }
 }
 
-/// A file's host is its first directory when the bundle is laid out one directory per host.
+/// A file's host is its first directory when the bundle is laid out one directory per host. A
+/// first directory that every file shares (`tls-outage/broker-1/server.log` from `tar czf x.tgz
+/// tls-outage`) is the bundle's own name, not a host, and is looked past.
 fn assign_hosts(files: &mut [BundleFile]) {
+    let first_dir = |p: &str| p.split_once('/').map(|(d, _)| d.to_string());
+    let shared = match files.first().and_then(|f| first_dir(&f.path)) {
+        Some(d) if files.iter().all(|f| first_dir(&f.path).as_deref() == Some(d.as_str())) => d.len() + 1,
+        _ => 0,
+    };
     for file in files.iter_mut() {
-        let mut parts = file.path.split('/');
-        file.host = match (parts.next(), parts.next()) {
-            (Some(first), Some(_)) => {
-                first.trim_end_matches(".tar.gz").trim_end_matches(".tgz").trim_end_matches(".zip").to_string()
-            }
-            _ => String::new(),
+        let rest = &file.path[shared.min(file.path.len())..];
+        file.host = match rest.split_once('/') {
+            Some((first, _)) => strip_archive_extension(first).to_string(),
+            None => String::new(),
         };
     }
+}
+
+/// `broker-1.tar.gz` → `broker-1`, whatever the case of the extension.
+fn strip_archive_extension(name: &str) -> &str {
+    let lower = name.to_ascii_lowercase();
+    for ext in [".tar.gz", ".tgz", ".tar", ".zip"] {
+        if lower.ends_with(ext) {
+            return &name[..name.len() - ext.len()];
+        }
+    }
+    name
 }
 
 /// Sorts files by directory and family, and rotated members of a family oldest first, so records

@@ -130,7 +130,10 @@ pub fn kind_from_name(file_name: &str) -> Option<FileKind> {
     {
         return Some(FileKind::Properties);
     }
-    if n.contains("gc") && (n.ends_with(".log") || n.contains("gc.log") || n.ends_with(".current")) {
+    // `gc` as a word of the name (kafkaServer-gc.log, gc.log.0.current), not inside another word
+    // (connect-gcs-sink.log, kafka-logcleaner.log).
+    let is_gc_word = n.split(|c: char| !c.is_ascii_alphanumeric()).any(|w| w == "gc");
+    if is_gc_word && (n.ends_with(".log") || n.contains("gc.log") || n.ends_with(".current")) {
         return Some(FileKind::Gc);
     }
     let table: &[(&str, FileKind)] = &[
@@ -268,6 +271,8 @@ mod tests {
             ("server.properties", Some(FileKind::Properties)),
             ("kafka_server_jaas.conf", Some(FileKind::Properties)),
             ("orders-service.log", None),
+            ("connect-gcs-sink.log", Some(FileKind::Connect)),
+            ("kafka-logcleaner.log", None),
         ];
         for (name, want) in cases {
             assert_eq!(kind_from_name(name), want, "{name}");

@@ -8,6 +8,9 @@ use std::ops::Range;
 
 use crate::time::{Stamp, parse_stamp};
 
+/// A UTF-8 byte-order mark, which Windows tools put before a file's first line.
+const BOM: &[u8] = b"\xEF\xBB\xBF";
+
 /// A record's severity, normalised across log4j, logback, java.util.logging and the JVM's GC log.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "UPPERCASE")]
@@ -70,6 +73,7 @@ const MAX_BRACKET: usize = 256;
 /// JVM unified-logging uptime decoration (`[12.345s]`).
 #[inline]
 pub fn is_header(line: &[u8]) -> bool {
+    let line = line.strip_prefix(BOM).unwrap_or(line);
     let first = match line.first() {
         Some(b) => *b,
         None => return false,
@@ -173,6 +177,15 @@ fn trailing_logger(line: &[u8], from: usize) -> Option<(Range<usize>, usize)> {
 ///
 /// Returns `None` when the line does not start a record.
 pub fn parse_header(line: &[u8]) -> Option<Header> {
+    if line.starts_with(BOM) {
+        // Ranges must index the line as given: parse past the mark, then shift back.
+        let mut h = parse_header(&line[BOM.len()..])?;
+        let shift = |r: Range<usize>| r.start + BOM.len()..r.end + BOM.len();
+        h.logger = h.logger.map(shift);
+        h.thread = h.thread.map(shift);
+        h.message = shift(h.message);
+        return Some(h);
+    }
     let bracketed = line.first() == Some(&b'[');
     let mut p = usize::from(bracketed);
     let stamp = match parse_stamp(&line[p..]) {
@@ -396,6 +409,13 @@ impl Iterator for Records<'_> {
 /// continuation lines to the nearest header, at most [`MAX_RECORD_LINES`] lines. Returns
 /// (record start offset, number of lines walked back).
 pub fn record_start(buf: &[u8], line_start: usize) -> (usize, u32) {
+    record_start_after(buf, line_start, 0)
+}
+
+/// [`record_start`] that never walks back before `floor` (a line start): a scanner that already
+/// consumed everything before `floor` need not look there again. Without the floor, a file of
+/// header-less lines would walk back up to a thousand lines for every hit.
+pub fn record_start_after(buf: &[u8], line_start: usize, floor: usize) -> (usize, u32) {
     let mut pos = line_start;
     let mut back = 0u32;
     loop {
@@ -403,7 +423,7 @@ pub fn record_start(buf: &[u8], line_start: usize) -> (usize, u32) {
         if is_header(line) {
             return (pos, back);
         }
-        if pos == 0 || back + 1 >= MAX_RECORD_LINES {
+        if pos <= floor || back + 1 >= MAX_RECORD_LINES {
             // No header above: the line stands alone, as `Records` would have it.
             return (line_start, 0);
         }
@@ -542,6 +562,16 @@ mod tests {
         assert_eq!(record_start(text, caused), (spans[1].start, 3));
         assert_eq!(record_end(text, spans[1].start), (spans[1].end, 4));
         assert_eq!(record_start(text, 0), (0, 0));
+    }
+
+    #[test]
+    fn byte_order_mark_is_looked_past() {
+        let line = b"\xEF\xBB\xBF[2026-03-14 09:12:01,100] ERROR boom (kafka.server.KafkaServer)";
+        assert!(is_header(line));
+        let h = parse_header(line).unwrap();
+        assert_eq!(h.level, Some(Level::Error));
+        assert_eq!(&line[h.logger.unwrap()], b"kafka.server.KafkaServer");
+        assert_eq!(&line[h.message], b"boom");
     }
 
     #[test]

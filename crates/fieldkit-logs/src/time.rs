@@ -95,8 +95,9 @@ pub fn parse_cli_time(text: &str, zone: &SourceZone) -> Option<i64> {
         let stamp = Stamp { date: Some((y, mo, d)), hour: 0, minute: 0, second: 0, nanos: 0, offset_seconds: None };
         return zone.to_utc_millis(&stamp);
     }
-    if bytes.len() >= 16 {
-        let padded = format!("{}:00{}", &text.trim()[..16], &text.trim()[16..]);
+    let trimmed = text.trim();
+    if trimmed.len() >= 16 && trimmed.is_char_boundary(16) {
+        let padded = format!("{}:00{}", &trimmed[..16], &trimmed[16..]);
         if let Some((stamp, n)) = parse_stamp(padded.as_bytes())
             && n == padded.len()
         {
@@ -274,5 +275,7 @@ mod tests {
         assert_eq!(parse_cli_time("2026-03-14 09:00:00", &utc), Some(want));
         assert_eq!(parse_cli_time("2026-03-14", &utc), Some(want - 9 * 3_600_000));
         assert_eq!(parse_cli_time("yesterday", &utc), None);
+        // Regression: a multi-byte character at byte 16 used to panic.
+        assert_eq!(parse_cli_time("2026-03-14 09:0éé", &utc), None);
     }
 }

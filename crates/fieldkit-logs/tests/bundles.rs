@@ -30,6 +30,11 @@ fn write_layout(root: &Path) {
     }
 }
 
+/// Limits with a total size cap and no ratio check (tests of size limits compress very well).
+fn cap(bytes: u64) -> Limits {
+    Limits { max_total_bytes: bytes, max_ratio: u64::MAX, ..Limits::default() }
+}
+
 fn paths(bundle: &Bundle) -> Vec<&str> {
     bundle.files.iter().map(|f| f.path.as_str()).collect()
 }
@@ -125,7 +130,7 @@ fn tar_gz_and_zip_bundles_read_like_the_directory() {
     let bundle = Bundle::open(&tgz, Limits::default()).unwrap();
     assert_eq!(paths(&bundle), EXPECTED_ORDER);
     assert_eq!(
-        bundle.files[4].read(1 << 20).unwrap(),
+        bundle.files[4].read(&cap(1 << 20)).unwrap(),
         b"[2026-03-14 10:00:00,000] INFO newest (kafka.server.KafkaServer)\n"
     );
 
@@ -162,7 +167,7 @@ fn nested_archives_open_one_level_deep() {
     let bundle = Bundle::open(&bundle_dir, Limits::default()).unwrap();
     assert_eq!(paths(&bundle), ["server.log.1.gz", "broker-2-logs.zip/broker-2/server.log"]);
     assert_eq!(bundle.files[1].host, "broker-2-logs");
-    assert_eq!(bundle.files[0].read(1 << 20).unwrap(), BROKER.as_bytes(), "gzip members read decompressed");
+    assert_eq!(bundle.files[0].read(&cap(1 << 20)).unwrap(), BROKER.as_bytes(), "gzip members read decompressed");
     assert_eq!(bundle.files[0].kind, FileKind::Broker);
     let skipped: Vec<_> = bundle.skipped.iter().map(|s| s.path.as_str()).collect();
     assert_eq!(skipped, ["broker-2-logs.zip/innermost.zip"]);
@@ -258,7 +263,98 @@ fn gzip_members_stop_at_the_size_limit() {
     gz.write_all(&vec![b'a'; 4 << 20]).unwrap();
     fs::write(work.path().join("server.log.1.gz"), gz.finish().unwrap()).unwrap();
     let bundle = Bundle::open(work.path(), Limits::default()).unwrap();
-    let err = bundle.files[0].read(1 << 20).unwrap_err();
+    let err = bundle.files[0].read(&cap(1 << 20)).unwrap_err();
     assert!(matches!(err, BundleError::TooLarge { limit, .. } if limit == 1 << 20), "{err}");
-    assert_eq!(bundle.files[0].read(8 << 20).unwrap().len(), 4 << 20);
+    assert_eq!(bundle.files[0].read(&cap(8 << 20)).unwrap().len(), 4 << 20);
+}
+
+#[test]
+fn one_bad_nested_archive_costs_only_itself() {
+    let work = tempfile::tempdir().unwrap();
+    fs::create_dir_all(work.path().join("b1")).unwrap();
+    fs::write(work.path().join("b1/server.log"), BROKER).unwrap();
+    fs::write(work.path().join("broken.zip"), b"PK\x03\x04 not really a zip").unwrap();
+    // A big honest archive before a tiny one must not make the tiny one look like a bomb.
+    let big: String = (0..40_000).map(|i| format!("[2026-03-14 09:00:00,000] INFO line {i} (a.B)\n")).collect();
+    zip_of(&[("big/server.log", big.as_bytes())], &work.path().join("a-big.zip"));
+    zip_of(&[("tiny/server.log", BROKER.as_bytes())], &work.path().join("z-tiny.zip"));
+    let limits = Limits { ratio_floor_bytes: 1 << 20, ..Limits::default() };
+    let bundle = Bundle::open(work.path(), limits).unwrap();
+    assert_eq!(paths(&bundle), ["a-big.zip/big/server.log", "b1/server.log", "z-tiny.zip/tiny/server.log"]);
+    assert_eq!(bundle.skipped.len(), 1, "{:?}", bundle.skipped);
+    assert_eq!(bundle.skipped[0].path, "broken.zip");
+    assert!(bundle.skipped[0].reason.starts_with("not readable"), "{:?}", bundle.skipped);
+}
+
+#[test]
+fn duplicate_entry_names_are_both_kept() {
+    let work = tempfile::tempdir().unwrap();
+    let tar_path = work.path().join("dup.tar");
+    let mut builder = tar::Builder::new(fs::File::create(&tar_path).unwrap());
+    raw_tar_entry(&mut builder, "b1/server.log", b"FIRST\n", tar::EntryType::Regular, None);
+    raw_tar_entry(&mut builder, "b1/server.log", b"SECOND\n", tar::EntryType::Regular, None);
+    raw_tar_entry(&mut builder, "b1", b"a file where a directory is\n", tar::EntryType::Regular, None);
+    builder.finish().unwrap();
+    drop(builder);
+    let bundle = Bundle::open(&tar_path, Limits::default()).unwrap();
+    let mut got: Vec<(String, Vec<u8>)> =
+        bundle.files.iter().map(|f| (f.path.clone(), f.read(&Limits::default()).unwrap())).collect();
+    got.sort();
+    assert_eq!(got.len(), 3, "{got:?}");
+    assert!(got.iter().any(|(_, d)| d == b"FIRST\n") && got.iter().any(|(_, d)| d == b"SECOND\n"));
+    assert!(got.iter().any(|(p, _)| p.ends_with("~2")), "{got:?}");
+}
+
+#[test]
+fn hosts_look_past_a_shared_top_directory() {
+    let work = tempfile::tempdir().unwrap();
+    let src = work.path().join("case-123");
+    write_layout(&src);
+    let tgz = work.path().join("case.tgz");
+    let file = fs::File::create(&tgz).unwrap();
+    let mut builder = tar::Builder::new(flate2::write::GzEncoder::new(file, flate2::Compression::default()));
+    builder.append_dir_all("case-123", &src).unwrap();
+    builder.into_inner().unwrap().finish().unwrap();
+    let bundle = Bundle::open(&tgz, Limits::default()).unwrap();
+    let hosts: Vec<(&str, &str)> = bundle.files.iter().map(|f| (f.path.as_str(), f.host.as_str())).collect();
+    assert!(hosts.contains(&("case-123/broker-1/server.log", "broker-1")), "{hosts:?}");
+    assert!(hosts.contains(&("case-123/notes.txt", "")), "{hosts:?}");
+}
+
+#[cfg(unix)]
+#[test]
+fn pipes_and_sockets_are_listed_not_dropped() {
+    let work = tempfile::tempdir().unwrap();
+    fs::write(work.path().join("server.log"), BROKER).unwrap();
+    let fifo = work.path().join("server.log.pipe");
+    let status = std::process::Command::new("mkfifo").arg(&fifo).status().unwrap();
+    assert!(status.success());
+    let bundle = Bundle::open(work.path(), Limits::default()).unwrap();
+    assert_eq!(paths(&bundle), ["server.log"]);
+    assert_eq!(bundle.skipped.len(), 1);
+    assert!(bundle.skipped[0].reason.contains("not a regular file"));
+}
+
+#[test]
+fn gzip_bombs_and_truncated_gzip_members() {
+    let work = tempfile::tempdir().unwrap();
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    gz.write_all(&vec![b'a'; 8 << 20]).unwrap();
+    fs::write(work.path().join("server.log.1.gz"), gz.finish().unwrap()).unwrap();
+    let limits = Limits { ratio_floor_bytes: 1 << 20, ..Limits::default() };
+    let bundle = Bundle::open(work.path(), limits.clone()).unwrap();
+    let err = bundle.files[0].read(&limits).unwrap_err();
+    assert!(matches!(err, BundleError::Bomb { .. }), "{err}");
+
+    let text: String = (0..50_000).map(|i| format!("[2026-03-14 09:00:00,000] INFO line {i} (a.B)\n")).collect();
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    gz.write_all(text.as_bytes()).unwrap();
+    let full = gz.finish().unwrap();
+    fs::write(work.path().join("server.log.1.gz"), &full[..full.len() / 2]).unwrap();
+    let bundle = Bundle::open(work.path(), Limits::default()).unwrap();
+    let (bytes, damage) = bundle.files[0].read_partial(&Limits::default()).unwrap();
+    assert!(!bytes.is_empty() && bytes.len() < text.len());
+    assert!(text.as_bytes().starts_with(&bytes), "what was read is the start of the file");
+    assert!(damage.unwrap().contains("damaged"));
+    assert!(bundle.files[0].read(&Limits::default()).is_err(), "the strict read reports the damage");
 }

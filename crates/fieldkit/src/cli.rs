@@ -61,7 +61,7 @@ pub enum MinSeverity {
 #[derive(Args, Debug, Clone)]
 pub struct BundleOpts {
     /// Zone of timestamps written without an offset: UTC, +02:00, or an IANA name (Europe/Berlin).
-    #[arg(long, default_value = "UTC", value_name = "ZONE")]
+    #[arg(long, default_value = "UTC", value_name = "ZONE", allow_hyphen_values = true)]
     pub tz: String,
     /// Largest total size extracted from archives, in bytes (suffixes K, M, G accepted).
     #[arg(long, default_value = "32G", value_name = "SIZE", value_parser = parse_size)]

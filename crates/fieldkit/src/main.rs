@@ -23,16 +23,20 @@ pub mod exit {
 }
 
 fn main() -> ExitCode {
+    // A bug must not look like "findings" (1) to a CI job: report it and exit with 2.
+    let default_hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        default_hook(info);
+        eprintln!("fieldkit: internal error (a bug: please report it with the command that caused it)");
+        std::process::exit(i32::from(exit::ERROR));
+    }));
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Triage(args) => cmd::triage::run(args),
         Command::Patterns(args) => cmd::patterns::run(args),
         Command::Redact(args) => cmd::redact::run(args),
         Command::Rules(args) => cmd::rules::run(args),
-        Command::Completions { shell } => {
-            cmd::completions(shell);
-            Ok(exit::OK)
-        }
+        Command::Completions { shell } => cmd::completions(shell).map(|()| exit::OK),
     };
     match result {
         Ok(code) => ExitCode::from(code),

@@ -528,3 +528,73 @@ fn redact_to_a_tar_gz_and_a_single_file() {
     );
     assert!(text.contains(":9092") && text.contains("User:"), "ports and the principal type stay: {text}");
 }
+
+#[test]
+fn redact_refuses_to_overwrite_its_input_and_replaces_old_output() {
+    let work = tempfile::tempdir().unwrap();
+    let input = work.path().join("in");
+    fs::create_dir_all(input.join("acme")).unwrap();
+    fs::write(input.join("acme/app.log"), "[2026-03-14 09:12:01,100] INFO acme user 10.1.2.3 (a.B)\n").unwrap();
+    let key = work.path().join("k");
+    let k = key.to_str().unwrap();
+    let i = input.to_str().unwrap();
+    // Output equal to, inside, or around the input: refused even with --force; the input survives.
+    for out in [i.to_string(), format!("{i}/sub"), work.path().to_str().unwrap().to_string()] {
+        let res = run(&["redact", i, "-o", &out, "--key-file", k, "--force"]);
+        assert_eq!(res.status.code(), Some(2), "{out}");
+        assert!(stderr(&res).contains("overlaps"), "{}", stderr(&res));
+    }
+    assert!(fs::read_to_string(input.join("acme/app.log")).unwrap().contains("10.1.2.3"));
+    // --force replaces the old output: nothing from the first run survives the second.
+    let out = work.path().join("out");
+    let o = out.to_str().unwrap();
+    assert!(run(&["redact", i, "-o", o, "--key-file", k]).status.success());
+    assert!(run(&["redact", i, "-o", o, "--key-file", k, "--keyword", "acme", "--force"]).status.success());
+    let all: Vec<String> = walk(&out).iter().map(|p| p.display().to_string()).collect();
+    assert_eq!(all.len(), 1, "{all:?}");
+    assert!(!all[0].contains("acme"), "{all:?}");
+    assert!(!fs::read_to_string(&all[0]).unwrap().contains("acme"));
+    // Archive formats we do not write are refused rather than silently made a directory.
+    let zip = work.path().join("x.zip");
+    assert_eq!(run(&["redact", i, "-o", zip.to_str().unwrap(), "--key-file", k]).status.code(), Some(2));
+    assert!(!zip.exists());
+}
+
+#[test]
+fn nothing_readable_is_an_error_not_a_clean_bill() {
+    let work = tempfile::tempdir().unwrap();
+    fs::write(work.path().join("lib.jar"), b"PK").unwrap();
+    let out = run(&["triage", work.path().to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("no readable log"), "{}", stderr(&out));
+}
+
+#[test]
+fn zones_west_of_utc_and_inverted_windows() {
+    let bundle = tls_outage();
+    let b = bundle.to_str().unwrap();
+    let out = run(&["triage", b, "--tz", "-05:00", "--format", "json"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let out = run(&["triage", b, "--since", "2026-03-14 12:00", "--until", "2026-03-14 09:00"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("--since is after --until"));
+    // Regression: a multi-byte character where the parser pads seconds used to panic.
+    let out = run(&["triage", b, "--since", "2026-03-14 09:0éé"]);
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn terminal_escapes_in_logs_are_neutralised() {
+    let work = tempfile::tempdir().unwrap();
+    fs::write(
+        work.path().join("server.log"),
+        "[2026-03-14 09:12:01,100] ERROR boom \x1b]0;PWNED\x07\x1b[2J here (kafka.server.KafkaServer)\n",
+    )
+    .unwrap();
+    for args in [vec!["triage"], vec!["patterns"]] {
+        let mut full = args.clone();
+        full.push(work.path().to_str().unwrap());
+        let out = run(&full);
+        assert!(!stdout(&out).contains('\x1b'), "{args:?}: {}", stdout(&out));
+    }
+}

@@ -26,7 +26,19 @@ pub fn write_output(path: Option<&Path>, bytes: &[u8]) -> Result<()> {
     }
 }
 
-pub fn completions(shell: clap_complete::Shell) {
+pub fn completions(shell: clap_complete::Shell) -> Result<()> {
     let mut cmd = crate::cli::Cli::command();
-    clap_complete::generate(shell, &mut cmd, "fieldkit", &mut std::io::stdout());
+    let mut script = Vec::new();
+    clap_complete::generate(shell, &mut cmd, "fieldkit", &mut script);
+    write_output(None, &script)
+}
+
+/// Replaces control characters (terminal escapes, NULs) with U+FFFD: log content and archive entry
+/// names are untrusted and must not drive the user's terminal.
+pub fn printable(text: &str) -> std::borrow::Cow<'_, str> {
+    if text.chars().any(|c| c.is_control() && c != '\t') {
+        text.chars().map(|c| if c.is_control() && c != '\t' { '\u{fffd}' } else { c }).collect::<String>().into()
+    } else {
+        text.into()
+    }
 }

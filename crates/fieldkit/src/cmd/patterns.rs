@@ -5,12 +5,12 @@ use std::io::Write;
 
 use anyhow::{Context, Result};
 use fieldkit_logs::record::line_at;
-use fieldkit_logs::{Records, SourceZone, earliest, format_utc_millis, parse_header};
+use fieldkit_logs::{Records, earliest, format_utc_millis, parse_header};
 use fieldkit_patterns::{ClusterId, Miner, csv_field};
 use serde::Serialize;
 
 use crate::cli::{ListFormat, PatternsArgs};
-use crate::cmd::write_output;
+use crate::cmd::{printable, write_output};
 use crate::exit;
 use crate::input::{open_bundle, zone};
 use crate::term::{Progress, Style};
@@ -97,10 +97,15 @@ pub fn run(args: PatternsArgs) -> Result<u8> {
             assigned.push(Assigned { file, first_line: line, lines, id });
         };
     for (idx, file) in bundle.files.iter().enumerate() {
-        let bytes = match file.read(bundle.limits.max_total_bytes) {
-            Ok(bytes) => bytes,
+        let bytes = match file.read_partial(&bundle.limits) {
+            Ok((bytes, damage)) => {
+                if let Some(damage) = damage {
+                    eprintln!("fieldkit: partly read {}: {damage}", file.path);
+                }
+                bytes
+            }
             Err(e) => {
-                eprintln!("fieldkit: skipped {}: {e}", file.path);
+                eprintln!("fieldkit: skipped {}: {}", file.path, e.reason());
                 continue;
             }
         };
@@ -119,7 +124,7 @@ pub fn run(args: PatternsArgs) -> Result<u8> {
                 let (first, _) = line_at(&bytes, span.start);
                 let header = if span.has_header { parse_header(first) } else { None };
                 let message = header.as_ref().map_or(first, |h| &first[h.message.clone()]);
-                let ts = header.as_ref().and_then(|h| h.stamp.as_ref()).and_then(|s| to_utc(&zone, s));
+                let ts = header.as_ref().and_then(|h| h.stamp.as_ref()).and_then(|s| zone.to_utc_millis(s));
                 observe(
                     &mut miner,
                     idx,
@@ -199,21 +204,22 @@ pub fn run(args: PatternsArgs) -> Result<u8> {
     Ok(exit::OK)
 }
 
-fn to_utc(zone: &SourceZone, stamp: &fieldkit_logs::Stamp) -> Option<i64> {
-    zone.to_utc_millis(stamp)
-}
-
 fn render_text(out: &PatternsOut, style: Style) -> String {
     let mut s = String::new();
     for t in &out.templates {
-        s.push_str(&format!("{:>9}  {}\n", t.count, style.bold(&t.template)));
+        s.push_str(&format!("{:>9}  {}\n", t.count, style.bold(&printable(&t.template))));
         let span = match (&t.first_seen, &t.last_seen) {
             (Some(a), Some(b)) => format!("{a} → {b} · "),
             _ => String::new(),
         };
         s.push_str(&format!(
             "           {}\n",
-            style.dim(&format!("{span}e.g. {}:{}: {}", t.example.file, t.example.line, cut(&t.example.text, 160)))
+            style.dim(&printable(&format!(
+                "{span}e.g. {}:{}: {}",
+                t.example.file,
+                t.example.line,
+                cut(&t.example.text, 160)
+            )))
         ));
     }
     s.push_str(&format!(

@@ -1,6 +1,7 @@
 //! `fieldkit redact`: write a redacted copy of a file, directory or archive, keeping its layout and
 //! every line where it was; and `--reverse` to look a pseudonym up in the private map.
 
+use std::collections::HashSet;
 use std::fs;
 use std::io::{self, Read, Seek, Write};
 use std::path::{Path, PathBuf};
@@ -61,6 +62,7 @@ pub fn redact_report(r: &mut Redactor, report: &mut Report) {
     }
     for s in &mut report.skipped {
         s.path = redact_path(r, &s.path);
+        s.reason = r.redact_str(&s.reason);
     }
 }
 
@@ -119,28 +121,41 @@ impl Sink {
         let dest = match self {
             Sink::Dir(root) => root.join(rel),
             Sink::File(path) => path.clone(),
-            Sink::TarGz(_) => PathBuf::new(),
+            Sink::TarGz(builder) => {
+                // tar wants the size up front: spool to a temporary file first.
+                let mut spool = tempfile::tempfile().context("creating a spool file")?;
+                let read = write_redacted(r, input, &mut spool, gzip)?;
+                let size = spool.seek(io::SeekFrom::End(0))?;
+                spool.seek(io::SeekFrom::Start(0))?;
+                let mut header = tar::Header::new_gnu();
+                header.set_size(size);
+                header.set_mode(0o644);
+                header.set_cksum();
+                builder
+                    .append_data(&mut header, rel, &mut spool)
+                    .with_context(|| format!("adding {rel} to the archive"))?;
+                return Ok(read);
+            }
         };
-        if let Sink::TarGz(builder) = self {
-            // tar wants the size up front: spool to a temporary file first.
-            let mut spool = tempfile::tempfile().context("creating a spool file")?;
-            let read = write_redacted(r, input, &mut spool, gzip)?;
-            let size = spool.seek(io::SeekFrom::End(0))?;
-            spool.seek(io::SeekFrom::Start(0))?;
-            let mut header = tar::Header::new_gnu();
-            header.set_size(size);
-            header.set_mode(0o644);
-            header.set_cksum();
-            builder
-                .append_data(&mut header, rel, &mut spool)
-                .with_context(|| format!("adding {rel} to the archive"))?;
-            return Ok(read);
-        }
         if let Some(parent) = dest.parent() {
             fs::create_dir_all(parent).with_context(|| format!("{}: cannot create", parent.display()))?;
         }
         let mut file = fs::File::create(&dest).with_context(|| format!("{}: cannot create", dest.display()))?;
         write_redacted(r, input, &mut file, gzip).with_context(|| format!("{}: cannot write", dest.display()))
+    }
+
+    /// Removes what `put` half-wrote for `rel` after a failure (a tar entry is only appended
+    /// once complete, so there is nothing to undo there).
+    fn discard(&self, rel: &str) {
+        match self {
+            Sink::Dir(root) => {
+                let _ = fs::remove_file(root.join(rel));
+            }
+            Sink::File(path) => {
+                let _ = fs::remove_file(path);
+            }
+            Sink::TarGz(_) => {}
+        }
     }
 
     fn finish(self) -> Result<()> {
@@ -179,16 +194,26 @@ pub fn run(args: RedactArgs) -> Result<u8> {
     }
     let input = args.input.as_deref().context("INPUT is required")?;
     let output = args.output.as_deref().context("--output is required")?;
-    if output.exists() && !args.force {
-        bail!("{}: already exists (use --force to overwrite)", output.display());
+    let lower = output.to_string_lossy().to_ascii_lowercase();
+    let to_tar_gz = lower.ends_with(".tar.gz") || lower.ends_with(".tgz");
+    if !to_tar_gz && (lower.ends_with(".zip") || lower.ends_with(".tar")) {
+        bail!("{}: only .tar.gz / .tgz archives are written; give a directory or a .tar.gz", output.display());
+    }
+    refuse_overlap(input, output)?;
+    if output.exists() {
+        if !args.force {
+            bail!("{}: already exists (use --force to replace it)", output.display());
+        }
+        // Replace, never merge: files left from an earlier run could hold what this run redacts.
+        let removed = if output.is_dir() { fs::remove_dir_all(output) } else { fs::remove_file(output) };
+        removed.with_context(|| format!("{}: cannot remove the old output", output.display()))?;
     }
     let mut redactor = open_redactor(&args.key_file, &args.keyword, &args.regex)?;
     let bundle = open_bundle(input, &args.bundle_opts)?;
-    let lower = output.to_string_lossy().to_ascii_lowercase();
     let single = input.is_file()
         && bundle.files.len() == 1
         && fieldkit_logs::ArchiveKind::of(&input.to_string_lossy()).is_none();
-    let mut sink = if lower.ends_with(".tar.gz") || lower.ends_with(".tgz") {
+    let mut sink = if to_tar_gz {
         let file = fs::File::create(output).with_context(|| format!("{}: cannot create", output.display()))?;
         Sink::TarGz(tar::Builder::new(flate2::write::GzEncoder::new(file, flate2::Compression::default())))
     } else if single {
@@ -200,19 +225,37 @@ pub fn run(args: RedactArgs) -> Result<u8> {
 
     let mut progress = Progress::new(bundle.files.iter().map(|f| f.size).sum(), args.bundle_opts.no_progress);
     let (mut files, mut bytes_in) = (0usize, 0u64);
-    let limit = bundle.limits.max_total_bytes;
+    let mut failed: Vec<String> = Vec::new();
+    let mut written: HashSet<String> = HashSet::new();
     for file in &bundle.files {
-        let rel = redact_path(&mut redactor, &file.path);
-        let mut input = file.reader(limit)?;
-        let read = sink
-            .put(&mut redactor, &rel, &mut input, file.gzip)
-            .map_err(|e| match e.downcast::<io::Error>() {
-                Ok(io) => anyhow::Error::new(file.read_error(io, limit)),
-                Err(other) => other,
-            })
-            .with_context(|| format!("redacting {}", file.path))?;
-        files += 1;
-        bytes_in += read;
+        // Two names can become one pseudonym's path (`Acme/a.log`, `acme/a.log` with --keyword
+        // acme): never let the second overwrite the first.
+        let mut rel = redact_path(&mut redactor, &file.path);
+        let mut n = 2;
+        while !written.insert(rel.clone()) {
+            rel = format!("{}~{n}", redact_path(&mut redactor, &file.path));
+            n += 1;
+        }
+        let result = file
+            .reader(&bundle.limits)
+            .map_err(anyhow::Error::new)
+            .and_then(|mut reader| sink.put(&mut redactor, &rel, &mut reader, file.gzip));
+        match result {
+            Ok(read) => {
+                files += 1;
+                bytes_in += read;
+            }
+            Err(e) => {
+                let reason = match e.downcast::<io::Error>() {
+                    Ok(io) => file.read_error(io, &bundle.limits).reason(),
+                    Err(other) => format!("{other:#}"),
+                };
+                // Whatever was half-written of this file goes: an output holds whole files only.
+                sink.discard(&rel);
+                eprintln!("fieldkit: could not redact {}: {reason}", file.path);
+                failed.push(file.path.clone());
+            }
+        }
         progress.advance(file.size, &file.path);
     }
     progress.finish();
@@ -224,5 +267,26 @@ pub fn run(args: RedactArgs) -> Result<u8> {
     for s in &bundle.skipped {
         eprintln!("fieldkit: not copied {}: {}", s.path, s.reason);
     }
+    if !failed.is_empty() {
+        bail!("{} file(s) could not be redacted and are not in the output: {}", failed.len(), failed.join(", "));
+    }
     Ok(exit::OK)
+}
+
+/// Refuses an output that is the input, inside it, or contains it: `--force` would otherwise
+/// delete the originals, or the output would be read back as input.
+fn refuse_overlap(input: &Path, output: &Path) -> Result<()> {
+    let input = input.canonicalize().with_context(|| format!("{}: cannot read", input.display()))?;
+    let output = match output.canonicalize() {
+        Ok(p) => p,
+        Err(_) => {
+            let parent = output.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+            let parent = parent.canonicalize().with_context(|| format!("{}: no such directory", parent.display()))?;
+            parent.join(output.file_name().unwrap_or_default())
+        }
+    };
+    if output == input || output.starts_with(&input) || input.starts_with(&output) {
+        bail!("the output {} overlaps the input {}: write it somewhere else", output.display(), input.display());
+    }
+    Ok(())
 }

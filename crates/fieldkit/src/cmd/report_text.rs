@@ -5,6 +5,7 @@ use std::io::{self, Write};
 
 use fieldkit_diagnose::{Report, Severity};
 
+use crate::cmd::printable;
 use crate::term::Style;
 
 fn severity_badge(style: Style, s: Severity) -> String {
@@ -65,7 +66,7 @@ pub fn write(out: &mut impl Write, report: &Report, style: Style) -> io::Result<
         }
         writeln!(out, "   {}", style.bold("Evidence"))?;
         for e in &f.evidence {
-            writeln!(out, "     {} {}", style.paint("36", &format!("{}:{}", e.file, e.line)), e.text)?;
+            writeln!(out, "     {} {}", style.paint("36", &printable(&format!("{}:{}", e.file, e.line))), e.text)?;
         }
         writeln!(out, "   {}", style.bold("What to do"))?;
         for (n, step) in f.remediation.iter().enumerate() {
@@ -99,8 +100,8 @@ pub fn write(out: &mut impl Write, report: &Report, style: Style) -> io::Result<
                 "  {:>6}× {:<5} {}  {}",
                 u.count,
                 u.level.as_str(),
-                u.template,
-                style.dim(&format!("{}:{}", u.example.file, u.example.line))
+                printable(&u.template),
+                style.dim(&printable(&format!("{}:{}", u.example.file, u.example.line)))
             )?;
         }
         if report.unexplained.len() > 15 {
@@ -111,7 +112,7 @@ pub fn write(out: &mut impl Write, report: &Report, style: Style) -> io::Result<
         writeln!(out)?;
         writeln!(out, "{}", style.bold(&format!("Skipped {} file(s):", report.skipped.len())))?;
         for sk in report.skipped.iter().take(20) {
-            writeln!(out, "  {}: {}", sk.path, sk.reason)?;
+            writeln!(out, "  {}: {}", printable(&sk.path), printable(&sk.reason))?;
         }
         if report.skipped.len() > 20 {
             writeln!(out, "  … {} more (see --format json)", report.skipped.len() - 20)?;

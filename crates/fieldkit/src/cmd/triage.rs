@@ -43,19 +43,36 @@ pub fn run(args: TriageArgs) -> Result<u8> {
         since: parse_time("--since", &args.since)?,
         until: parse_time("--until", &args.until)?,
         zone: zone.clone(),
+        every_rule: false,
     };
+    if let (Some(since), Some(until)) = (opts.since, opts.until)
+        && since > until
+    {
+        bail!("--since is after --until: nothing could match");
+    }
     let playbook = load_playbook(&args.rules)?;
     let bundle = open_bundle(&args.bundle, &args.bundle_opts)?;
     let redactor = if args.redact { Some(crate::cmd::redact::open_redactor(&args.key_file, &[], &[])?) } else { None };
 
+    if bundle.files.is_empty() {
+        let why: Vec<String> = bundle.skipped.iter().take(5).map(|s| format!("{}: {}", s.path, s.reason)).collect();
+        bail!(
+            "{}: no readable log or config file in the bundle ({} skipped{}{})",
+            args.bundle.display(),
+            bundle.skipped.len(),
+            if why.is_empty() { "" } else { ": " },
+            why.join("; ")
+        );
+    }
     let total: u64 = bundle.files.iter().map(|f| f.size).sum();
     let progress = Mutex::new(Progress::new(total, args.bundle_opts.no_progress));
-    let limit = bundle.limits.max_total_bytes;
     let scans: Vec<_> = bundle
         .files
         .par_iter()
         .map(|file| {
-            let result = file.read(limit).map(|bytes| playbook.scan(&bytes, file.kind, &opts));
+            let result = file
+                .read_partial(&bundle.limits)
+                .map(|(bytes, damage)| (playbook.scan(&bytes, file.kind, &opts), damage));
             if let Ok(mut p) = progress.lock() {
                 p.advance(file.size, &file.path);
             }
@@ -70,8 +87,13 @@ pub fn run(args: TriageArgs) -> Result<u8> {
     let mut skipped: Vec<Skipped> = bundle.skipped.clone();
     for (file, scan) in bundle.files.iter().zip(scans) {
         match scan {
-            Ok(scan) => aggregator.add(&file.path, &file.host, file.kind, scan),
-            Err(e) => skipped.push(Skipped { path: file.path.clone(), reason: format!("unreadable: {e}") }),
+            Ok((scan, damage)) => {
+                aggregator.add(&file.path, &file.host, file.kind, scan);
+                if let Some(damage) = damage {
+                    skipped.push(Skipped { path: file.path.clone(), reason: format!("partly read: {damage}") });
+                }
+            }
+            Err(e) => skipped.push(Skipped { path: file.path.clone(), reason: format!("unreadable: {}", e.reason()) }),
         }
     }
     let mut report = aggregator.finish(min_severity(args.min_severity), skipped);
