@@ -18,7 +18,11 @@ pub const MAX_EVIDENCE_CHARS: usize = 400;
 /// Samples kept per rule per file; the aggregator chooses among them.
 const SAMPLES_PER_FILE: usize = 3;
 /// Unexplained error records kept per file for template mining; beyond it they are only counted.
-const MAX_UNEXPLAINED_PER_FILE: usize = 100_000;
+/// A few thousand samples per file are plenty to mine templates from; the cap bounds memory on
+/// bundles that are nothing but errors (each sample keeps at most ~1 KB).
+const MAX_UNEXPLAINED_PER_FILE: usize = 20_000;
+/// Longest message prefix mined for unexplained templates.
+const MAX_UNEXPLAINED_MESSAGE: usize = 512;
 
 #[derive(Clone, Debug, Default)]
 pub struct ScanOptions {
@@ -75,6 +79,21 @@ pub struct FileScan {
     pub unexplained: Vec<UnexplainedRecord>,
     /// Unexplained records beyond the per-file cap: counted, not mined.
     pub unexplained_overflow: u64,
+}
+
+/// Evidence for a match at byte `hit` of `line`: the line itself, or on a very long line a window
+/// that starts shortly before the match, so the matched text is what the reader sees.
+pub fn evidence_around(line: &[u8], hit: usize) -> String {
+    let lead = 80;
+    if hit + 100 <= MAX_EVIDENCE_CHARS || line.len() <= MAX_EVIDENCE_CHARS {
+        return evidence_text(line);
+    }
+    let mut start = hit.saturating_sub(lead);
+    // Start on a character boundary: skip UTF-8 continuation bytes.
+    while start < line.len() && (line[start] & 0xC0) == 0x80 {
+        start += 1;
+    }
+    format!("…{}", evidence_text(&line[start..]))
 }
 
 /// Lossy, cut to [`MAX_EVIDENCE_CHARS`], control characters made visible.
@@ -232,7 +251,8 @@ impl Playbook {
             hits.last_seen = hits.last_seen.max(timestamp);
             if hits.samples.len() < SAMPLES_PER_FILE {
                 let (line, _) = line_at(record, line_begin);
-                hits.samples.push(Sample { line: line_no, timestamp, text: evidence_text(line) });
+                let text = evidence_around(line, offset - line_begin);
+                hits.samples.push(Sample { line: line_no, timestamp, text });
             }
         }
         if fired.is_empty()
@@ -247,7 +267,7 @@ impl Playbook {
                 level,
                 line: first_line,
                 timestamp,
-                message: String::from_utf8_lossy(&message[..message.len().min(2000)]).into_owned(),
+                message: String::from_utf8_lossy(&message[..message.len().min(MAX_UNEXPLAINED_MESSAGE)]).into_owned(),
                 text: evidence_text(first),
             });
         }
