@@ -1,0 +1,292 @@
+//! Opening a store and writing batches.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use rusqlite::{Connection, OpenFlags, OptionalExtension, TransactionBehavior, params};
+use serde::Serialize;
+
+use crate::batch::{Batch, CommitOutcome, PositionAdvance};
+use crate::error::StoreError;
+use crate::position::InputPosition;
+use crate::schema;
+use fieldkit_events::State;
+
+/// How hard a commit works to survive power loss.
+///
+/// Both modes use SQLite's write-ahead log, and in both a commit that returned survives the
+/// process being killed (`kill -9`): the log is in the OS page cache, and SQLite recovers it on
+/// the next open. They differ when the *machine* dies:
+///
+/// * [`Durability::Full`] (the default) syncs the log to disk at every commit, so a commit
+///   that returned survives power loss. This is what makes "acknowledge only once stored"
+///   true for sources that cannot replay, such as HTTP clients that received a 2xx. With
+///   batches of hundreds of records, one fsync per commit costs little.
+/// * [`Durability::Normal`] syncs only at checkpoints: after power loss the last commits may
+///   be rolled back, *together with their input positions*, so a replayable source (Kafka)
+///   resumes from the older position and nothing is lost, provided it resumes from the
+///   store's position and the data is still retained upstream.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Durability {
+    #[default]
+    Full,
+    Normal,
+}
+
+/// Options for [`Store::open_with`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StoreOptions {
+    pub durability: Durability,
+    /// How long a write waits for another connection's lock before failing with the retryable
+    /// [`StoreError::Busy`].
+    pub busy_timeout: Duration,
+}
+
+impl Default for StoreOptions {
+    fn default() -> Self {
+        StoreOptions { durability: Durability::Full, busy_timeout: Duration::from_secs(5) }
+    }
+}
+
+/// Counts of stored records per kind (`fieldkit store stats`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Stats {
+    pub monitoring: u64,
+    pub dead_letter: u64,
+    pub input_position: u64,
+}
+
+/// An embedded fieldkit store: one SQLite file (plus its `-wal` and `-shm` while open).
+///
+/// One `Store` is one connection: use it from one thread at a time (it is `Send`). Several
+/// processes and connections may open the same file; writes are serialised by SQLite's lock,
+/// and readers never block the writer.
+pub struct Store {
+    conn: Connection,
+    path: PathBuf,
+}
+
+impl Store {
+    /// Opens (creating if needed) the store at `path` with default options.
+    pub fn open(path: impl AsRef<Path>) -> Result<Store, StoreError> {
+        Store::open_with(path, StoreOptions::default())
+    }
+
+    pub fn open_with(path: impl AsRef<Path>, options: StoreOptions) -> Result<Store, StoreError> {
+        let path = path.as_ref().to_owned();
+        let open_err = |source| StoreError::Open { path: path.clone(), source };
+        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let mut conn = Connection::open_with_flags(&path, flags).map_err(open_err)?;
+        // rusqlite panics on timeouts beyond i32 milliseconds; a day is already absurd.
+        conn.busy_timeout(options.busy_timeout.min(Duration::from_secs(86_400))).map_err(open_err)?;
+        // An unreadable file surfaces here, on the first statement, rather than in open.
+        let mode: String =
+            conn.pragma_update_and_check(None, "journal_mode", "WAL", |r| r.get(0)).map_err(
+                |e| match StoreError::from(e) {
+                    busy @ StoreError::Busy { .. } => busy,
+                    StoreError::Sqlite(source) => StoreError::Open { path: path.clone(), source },
+                    other => other,
+                },
+            )?;
+        if !mode.eq_ignore_ascii_case("wal") {
+            return Err(StoreError::NoWal { mode });
+        }
+        let sync = match options.durability {
+            Durability::Full => "FULL",
+            Durability::Normal => "NORMAL",
+        };
+        conn.pragma_update(None, "synchronous", sync)?;
+        schema::migrate(&mut conn, &path)?;
+        Ok(Store { conn, path })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The schema version of the open store.
+    pub fn schema_version(&self) -> Result<i64, StoreError> {
+        Ok(self.conn.pragma_query_value(None, "user_version", |r| r.get(0))?)
+    }
+
+    /// Writes a batch in one transaction: all of it or nothing. Events and positioned dead
+    /// letters already stored are counted as duplicates, not written again; positions only
+    /// move forward. On [`StoreError::Busy`] nothing was written and the same batch can be
+    /// retried.
+    pub fn commit(&mut self, batch: &Batch) -> Result<CommitOutcome, StoreError> {
+        validate(batch)?;
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let mut out = CommitOutcome::default();
+        {
+            let mut insert_event = tx.prepare_cached(INSERT_EVENT)?;
+            let mut upsert_current = tx.prepare_cached(UPSERT_CURRENT)?;
+            for e in &batch.events {
+                let metrics = serde_json::to_string(&e.metrics)
+                    .map_err(|err| StoreError::InvalidBatch(format!("event {}: metrics: {err}", e.dedup_key)))?;
+                let src = e.source.as_ref();
+                let inserted = insert_event.execute(params![
+                    e.dedup_key,
+                    e.event_time_ms,
+                    e.received_time_ms,
+                    e.tenant,
+                    e.environment,
+                    e.node,
+                    e.check,
+                    e.alarm,
+                    e.state.as_str(),
+                    e.previous_state.map(State::as_str),
+                    e.message,
+                    metrics,
+                    src.map(|s| s.topic.as_str()),
+                    src.map(|s| s.partition),
+                    src.map(|s| s.offset),
+                ])?;
+                if inserted == 1 {
+                    out.events_new += 1;
+                    upsert_current.execute(params![
+                        e.tenant,
+                        e.environment,
+                        e.node,
+                        e.check,
+                        e.alarm.as_deref().unwrap_or(""),
+                        e.state.as_str(),
+                        e.event_time_ms,
+                        e.dedup_key,
+                        e.message,
+                    ])?;
+                } else {
+                    out.events_duplicate += 1;
+                }
+            }
+            let mut insert_dead = tx.prepare_cached(INSERT_DEAD_LETTER)?;
+            for d in &batch.dead_letters {
+                let pos = d.position.as_ref();
+                let inserted = insert_dead.execute(params![
+                    d.received_time_ms,
+                    d.source_name,
+                    pos.map(|p| p.topic.as_str()),
+                    pos.map(|p| p.partition),
+                    pos.map(|p| p.offset),
+                    d.error_kind,
+                    d.error,
+                    d.payload,
+                    d.origin_key(),
+                ])?;
+                if inserted == 1 {
+                    out.dead_letters_new += 1;
+                } else {
+                    out.dead_letters_duplicate += 1;
+                }
+            }
+            let mut advance = tx.prepare_cached(ADVANCE_POSITION)?;
+            for p in &batch.positions {
+                out.positions_advanced +=
+                    advance.execute(params![p.source_name, p.topic, p.partition, p.next_offset])? as u64;
+            }
+        }
+        tx.commit()?;
+        Ok(out)
+    }
+
+    /// Stored positions of a source, by topic and partition.
+    pub fn positions(&self, source_name: &str) -> Result<Vec<InputPosition>, StoreError> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT topic, partition, next_offset FROM input_position WHERE source_name = ?1 ORDER BY topic, partition",
+        )?;
+        let rows = stmt.query_map([source_name], |r| {
+            Ok(InputPosition { topic: r.get(0)?, partition: r.get(1)?, next_offset: r.get(2)? })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// The stored position of one partition, if any.
+    pub fn position(&self, source_name: &str, topic: &str, partition: i32) -> Result<Option<i64>, StoreError> {
+        Ok(self
+            .conn
+            .prepare_cached(
+                "SELECT next_offset FROM input_position WHERE source_name = ?1 AND topic = ?2 AND partition = ?3",
+            )?
+            .query_row(params![source_name, topic, partition], |r| r.get(0))
+            .optional()?)
+    }
+
+    /// Sets a position outright, also backwards: an operator's decision (re-ingest from an
+    /// offset), never part of normal flow, where positions only advance with their batch.
+    pub fn reset_position(&mut self, position: &PositionAdvance) -> Result<(), StoreError> {
+        validate_position(position)?;
+        self.conn.execute(
+            "INSERT INTO input_position (source_name, topic, partition, next_offset) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT (source_name, topic, partition) DO UPDATE SET next_offset = excluded.next_offset",
+            params![position.source_name, position.topic, position.partition, position.next_offset],
+        )?;
+        Ok(())
+    }
+
+    /// Counts per kind of record.
+    pub fn stats(&self) -> Result<Stats, StoreError> {
+        let count = |table: &str| -> Result<u64, StoreError> {
+            let n: i64 = self.conn.query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0))?;
+            Ok(n.max(0) as u64)
+        };
+        Ok(Stats {
+            monitoring: count("monitoring")?,
+            dead_letter: count("dead_letter")?,
+            input_position: count("input_position")?,
+        })
+    }
+
+    /// Runs SQLite's `integrity_check`; `Ok(vec![])` when the file is sound.
+    pub fn integrity_check(&self) -> Result<Vec<String>, StoreError> {
+        let mut stmt = self.conn.prepare("PRAGMA integrity_check")?;
+        let rows: Vec<String> = stmt.query_map([], |r| r.get(0))?.collect::<Result<_, _>>()?;
+        Ok(if rows == ["ok"] { Vec::new() } else { rows })
+    }
+
+    pub(crate) fn conn(&self) -> &Connection {
+        &self.conn
+    }
+}
+
+const INSERT_EVENT: &str =
+    "INSERT INTO monitoring (dedup_key, event_time_ms, received_time_ms, tenant, environment, node,
+        check_name, alarm, state, previous_state, message, metrics, source_topic, source_partition, source_offset)
+    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)
+    ON CONFLICT (dedup_key) DO NOTHING";
+
+// Moves forward only in (event_time_ms, dedup_key): the same final row whatever the arrival order.
+const UPSERT_CURRENT: &str = "INSERT INTO current_state (tenant, environment, node, check_name, alarm, state,
+        event_time_ms, dedup_key, message)
+    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
+    ON CONFLICT (tenant, environment, node, check_name, alarm) DO UPDATE SET
+        state = excluded.state, event_time_ms = excluded.event_time_ms,
+        dedup_key = excluded.dedup_key, message = excluded.message
+    WHERE (excluded.event_time_ms, excluded.dedup_key) > (current_state.event_time_ms, current_state.dedup_key)";
+
+const INSERT_DEAD_LETTER: &str = "INSERT INTO dead_letter (received_time_ms, source_name, source_topic,
+        source_partition, source_offset, error_kind, error, payload, origin_key)
+    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
+    ON CONFLICT (origin_key) DO NOTHING";
+
+const ADVANCE_POSITION: &str = "INSERT INTO input_position (source_name, topic, partition, next_offset)
+    VALUES (?1, ?2, ?3, ?4)
+    ON CONFLICT (source_name, topic, partition) DO UPDATE SET next_offset = excluded.next_offset
+    WHERE excluded.next_offset > input_position.next_offset";
+
+fn validate(batch: &Batch) -> Result<(), StoreError> {
+    for e in &batch.events {
+        if e.dedup_key.is_empty() {
+            return Err(StoreError::InvalidBatch("an event has an empty dedup key".to_owned()));
+        }
+    }
+    batch.positions.iter().try_for_each(validate_position)
+}
+
+fn validate_position(p: &PositionAdvance) -> Result<(), StoreError> {
+    if p.next_offset < 0 || p.partition < 0 {
+        return Err(StoreError::InvalidBatch(format!(
+            "position {}/{}/{} -> {}: partition and offset must not be negative",
+            p.source_name, p.topic, p.partition, p.next_offset
+        )));
+    }
+    Ok(())
+}

@@ -1,0 +1,211 @@
+//! Batches: atomicity, idempotent replay, positions, locking and schema guards.
+
+mod common;
+
+use std::time::Duration;
+
+use common::{SOURCE, TOPIC, advance, dead_letter, event};
+use fieldkit_store::{Batch, CommitOutcome, Durability, EventFilter, Store, StoreError, StoreOptions};
+
+fn batch(partition: i32, offsets: std::ops::Range<i64>) -> Batch {
+    let mut b = Batch::default();
+    for o in offsets.clone() {
+        // Every fifth record is malformed input.
+        if o % 5 == 4 { b.dead_letters.push(dead_letter(partition, o)) } else { b.events.push(event(partition, o)) }
+    }
+    b.positions.push(advance(partition, offsets.end));
+    b
+}
+
+#[test]
+fn replaying_a_batch_stores_nothing_twice() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open(dir.path().join("s.db")).unwrap();
+    let b = batch(0, 0..10);
+    let first = store.commit(&b).unwrap();
+    assert_eq!(
+        first,
+        CommitOutcome {
+            events_new: 8,
+            events_duplicate: 0,
+            dead_letters_new: 2,
+            dead_letters_duplicate: 0,
+            positions_advanced: 1
+        }
+    );
+    let again = store.commit(&b).unwrap();
+    assert_eq!(
+        again,
+        CommitOutcome {
+            events_new: 0,
+            events_duplicate: 8,
+            dead_letters_new: 0,
+            dead_letters_duplicate: 2,
+            positions_advanced: 0
+        }
+    );
+    // An overlapping replay (crash after commit, consumer re-reads from an older offset).
+    let overlap = store.commit(&batch(0, 5..15)).unwrap();
+    assert_eq!((overlap.events_new, overlap.events_duplicate), (4, 4));
+    assert_eq!((overlap.dead_letters_new, overlap.dead_letters_duplicate), (1, 1));
+    let stats = store.stats().unwrap();
+    assert_eq!((stats.monitoring, stats.dead_letter, stats.input_position), (12, 3, 1));
+    assert_eq!(store.position(SOURCE, TOPIC, 0).unwrap(), Some(15));
+    // Duplicates inside one batch count once as new.
+    let mut dup = batch(1, 0..3);
+    dup.events.extend(dup.events.clone());
+    let o = store.commit(&dup).unwrap();
+    assert_eq!((o.events_new, o.events_duplicate), (3, 3));
+}
+
+#[test]
+fn stats_serialise_with_the_documented_keys() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open(dir.path().join("s.db")).unwrap();
+    store.commit(&batch(0, 0..5)).unwrap();
+    let json = serde_json::to_value(store.stats().unwrap()).unwrap();
+    assert_eq!(json, serde_json::json!({"monitoring": 4, "dead_letter": 1, "input_position": 1}));
+}
+
+#[test]
+fn positions_only_move_forward_with_their_batch() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open(dir.path().join("s.db")).unwrap();
+    store.commit(&batch(0, 0..10)).unwrap();
+    store.commit(&batch(1, 0..4)).unwrap();
+    // A stale advance (late duplicate batch) does not move the position back.
+    let o = store.commit(&batch(0, 2..6)).unwrap();
+    assert_eq!(o.positions_advanced, 0);
+    let positions = store.positions(SOURCE).unwrap();
+    let got: Vec<(i32, i64)> = positions.iter().map(|p| (p.partition, p.next_offset)).collect();
+    assert_eq!(got, [(0, 10), (1, 4)]);
+    assert!(store.positions("other").unwrap().is_empty());
+    assert_eq!(store.position(SOURCE, TOPIC, 7).unwrap(), None);
+
+    // A batch that fails leaves rows and positions as they were.
+    let mut bad = batch(0, 10..20);
+    bad.positions.push(advance(2, -1));
+    assert!(matches!(store.commit(&bad), Err(StoreError::InvalidBatch(_))));
+    assert_eq!(store.position(SOURCE, TOPIC, 0).unwrap(), Some(10));
+    assert_eq!(store.stats().unwrap().monitoring, 8 + 4);
+
+    // An operator may move a position backwards explicitly.
+    store.reset_position(&advance(0, 3)).unwrap();
+    assert_eq!(store.position(SOURCE, TOPIC, 0).unwrap(), Some(3));
+}
+
+#[test]
+fn a_transaction_that_fails_midway_writes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("s.db");
+    let mut store = Store::open(&path).unwrap();
+    // A trigger makes the 7th insert fail inside the transaction, after six rows and before
+    // the position: none of it may remain.
+    let raw = rusqlite::Connection::open(&path).unwrap();
+    raw.execute_batch(
+        "CREATE TRIGGER fail_seventh BEFORE INSERT ON monitoring WHEN NEW.source_offset = 7
+         BEGIN SELECT RAISE(ABORT, 'injected failure'); END;",
+    )
+    .unwrap();
+    let err = store.commit(&batch(0, 0..10)).unwrap_err();
+    assert!(err.to_string().contains("injected failure"), "{err}");
+    assert!(!err.is_retryable());
+    assert_eq!(store.stats().unwrap().monitoring, 0);
+    assert_eq!(store.stats().unwrap().dead_letter, 0);
+    assert_eq!(store.position(SOURCE, TOPIC, 0).unwrap(), None);
+    raw.execute_batch("DROP TRIGGER fail_seventh").unwrap();
+    assert_eq!(store.commit(&batch(0, 0..10)).unwrap().events_new, 8);
+}
+
+#[test]
+fn a_locked_store_is_a_retryable_busy_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("s.db");
+    let options = StoreOptions { durability: Durability::Normal, busy_timeout: Duration::from_millis(50) };
+    let mut store = Store::open_with(&path, options).unwrap();
+    let holder = rusqlite::Connection::open(&path).unwrap();
+    holder.execute_batch("BEGIN IMMEDIATE").unwrap();
+    let err = store.commit(&batch(0, 0..5)).unwrap_err();
+    assert!(matches!(err, StoreError::Busy { .. }), "{err}");
+    assert!(err.is_retryable());
+    // Readers are not blocked by the writer's lock.
+    assert_eq!(store.stats().unwrap().monitoring, 0);
+    holder.execute_batch("COMMIT").unwrap();
+    assert_eq!(store.commit(&batch(0, 0..5)).unwrap().events_new, 4);
+}
+
+#[test]
+fn reopening_keeps_everything_and_schema_is_versioned() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("s.db");
+    {
+        let mut store = Store::open(&path).unwrap();
+        store.commit(&batch(0, 0..10)).unwrap();
+        assert_eq!(store.schema_version().unwrap(), 1);
+    }
+    let store = Store::open(&path).unwrap();
+    assert_eq!(store.stats().unwrap().monitoring, 8);
+    assert!(store.integrity_check().unwrap().is_empty());
+    let events = store.events(&EventFilter::default()).unwrap();
+    assert_eq!(events[0].event, event(0, 8));
+    let mode: String =
+        rusqlite::Connection::open(&path).unwrap().query_row("PRAGMA journal_mode", [], |r| r.get(0)).unwrap();
+    assert_eq!(mode, "wal");
+}
+
+#[test]
+fn foreign_or_newer_files_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let other = dir.path().join("other.db");
+    rusqlite::Connection::open(&other).unwrap().execute_batch("CREATE TABLE t (x)").unwrap();
+    assert!(matches!(Store::open(&other), Err(StoreError::NotAStore { .. })));
+
+    let newer = dir.path().join("newer.db");
+    drop(Store::open(&newer).unwrap());
+    rusqlite::Connection::open(&newer).unwrap().execute_batch("PRAGMA user_version = 99").unwrap();
+    let err = Store::open(&newer).err().unwrap();
+    assert!(matches!(err, StoreError::SchemaTooNew { found: 99, supported: 1 }), "{err}");
+
+    let garbage = dir.path().join("garbage.db");
+    std::fs::write(&garbage, vec![0x5a; 8192]).unwrap();
+    assert!(Store::open(&garbage).is_err());
+
+    let missing_dir = dir.path().join("no/such/dir/s.db");
+    assert!(matches!(Store::open(&missing_dir), Err(StoreError::Open { .. })));
+}
+
+#[test]
+fn events_without_source_and_dead_letters_without_position() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open(dir.path().join("s.db")).unwrap();
+    let mut e = event(0, 1);
+    e.source = None;
+    e.alarm = None;
+    e.metrics.clear();
+    let mut d = dead_letter(0, 1);
+    d.position = None;
+    let b = Batch { events: vec![e.clone()], dead_letters: vec![d.clone(), d], positions: vec![] };
+    let o = store.commit(&b).unwrap();
+    // Without a position, a dead letter has no identity to deduplicate on: both are kept.
+    assert_eq!((o.events_new, o.dead_letters_new), (1, 2));
+    assert_eq!(store.events(&EventFilter::default()).unwrap()[0].event, e);
+}
+
+#[test]
+fn opening_an_up_to_date_store_does_not_need_the_write_lock() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("s.db");
+    drop(Store::open(&path).unwrap());
+    let holder = rusqlite::Connection::open(&path).unwrap();
+    holder.execute_batch("BEGIN IMMEDIATE").unwrap();
+    let options = StoreOptions { busy_timeout: Duration::from_millis(10), ..StoreOptions::default() };
+    let reader = Store::open_with(&path, options).unwrap();
+    assert_eq!(reader.stats().unwrap().monitoring, 0);
+    holder.execute_batch("ROLLBACK").unwrap();
+}
+
+#[test]
+fn store_can_move_to_another_thread() {
+    fn assert_send<T: Send>() {}
+    assert_send::<Store>();
+}
