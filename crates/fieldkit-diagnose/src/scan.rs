@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 
 use aho_corasick::Input;
 use fieldkit_logs::record::{line_at, parse_header, record_end, record_start_after};
-use fieldkit_logs::{FileKind, Level, SourceZone, earliest, is_header, trailing_logger_of_last_line};
+use fieldkit_logs::{FileKind, Level, SourceZone, earliest, trailing_logger_of_last_line};
 
 use crate::playbook::{CompiledMatcher, Playbook};
 
@@ -119,15 +119,13 @@ struct LineCounter<'a> {
 }
 
 impl LineCounter<'_> {
-    /// 1-based line number of the line containing `offset`.
+    /// 1-based line number of the line containing `offset`; offsets never go backwards (the
+    /// scan only moves forward, record by record).
     fn line_of(&mut self, offset: usize) -> u64 {
-        if offset >= self.pos {
-            self.line += memchr::memchr_iter(b'\n', &self.buf[self.pos..offset]).count() as u64;
-            self.pos = offset;
-        } else {
-            // Walking back inside the current record: count backwards, leave the cursor alone.
-            return self.line - memchr::memchr_iter(b'\n', &self.buf[offset..self.pos]).count() as u64;
-        }
+        debug_assert!(offset >= self.pos, "line counter asked to go back");
+        let offset = offset.max(self.pos);
+        self.line += memchr::memchr_iter(b'\n', &self.buf[self.pos..offset]).count() as u64;
+        self.pos = offset;
         self.line
     }
 }
@@ -201,7 +199,7 @@ impl Playbook {
     ) {
         let record = &buf[start..end];
         let (first, _) = line_at(buf, start);
-        let header = if is_header(first) { parse_header(first) } else { None };
+        let header = parse_header(first);
         let timestamp = header.as_ref().and_then(|h| h.stamp.as_ref()).and_then(|s| opts.zone.to_utc_millis(s));
         if let Some(ts) = timestamp
             && (opts.since.is_some_and(|since| ts < since) || opts.until.is_some_and(|until| ts > until))

@@ -385,19 +385,8 @@ impl Iterator for Records<'_> {
             return None;
         }
         let start = self.pos;
-        let (first, mut next) = line_at(self.buf, start);
-        let has_header = is_header(first);
-        let mut count = 1u32;
-        if has_header {
-            while next < self.buf.len() && count < MAX_RECORD_LINES {
-                let (line, after) = line_at(self.buf, next);
-                if is_header(line) {
-                    break;
-                }
-                next = after;
-                count += 1;
-            }
-        }
+        let has_header = is_header(line_at(self.buf, start).0);
+        let (next, count) = record_end(self.buf, start);
         let span = RecordSpan { start, end: next, first_line: self.line, line_count: count, has_header };
         self.pos = next;
         self.line += u64::from(count);
