@@ -11,9 +11,18 @@ pub enum StoreError {
     /// the batch was written; retrying the same batch later is safe.
     #[error("store is busy (locked by another connection): {detail}")]
     Busy { detail: String },
+    /// [`Store::open_existing`](crate::Store::open_existing): nothing at the path yet.
+    #[error("store {} does not exist", path.display())]
+    Missing { path: PathBuf },
+    /// [`Store::open_existing`](crate::Store::open_existing): an empty file, as SQLite leaves it
+    /// between creating a database and writing its first page.
+    #[error("store {} is an empty file, not a fieldkit store (yet)", path.display())]
+    Empty { path: PathBuf },
+    #[error("cannot read store {}: {source}", path.display())]
+    Io { path: PathBuf, source: std::io::Error },
     #[error("cannot open store {}: {source}", path.display())]
     Open { path: PathBuf, source: rusqlite::Error },
-    #[error("{} is a SQLite database but not a fieldkit store ({why})", path.display())]
+    #[error("{} is not a fieldkit store ({why})", path.display())]
     NotAStore { path: PathBuf, why: String },
     #[error("store schema version {found} is newer than this fieldkit understands ({supported}): upgrade fieldkit")]
     SchemaTooNew { found: i64, supported: i64 },
@@ -34,6 +43,12 @@ impl StoreError {
     /// True when the same operation may succeed later without any change (lock contention).
     pub fn is_retryable(&self) -> bool {
         matches!(self, StoreError::Busy { .. })
+    }
+
+    /// True when [`Store::open_existing`](crate::Store::open_existing) found no store *yet*
+    /// (no file, or an empty one): a follower waits, other readers report it.
+    pub fn is_absent(&self) -> bool {
+        matches!(self, StoreError::Missing { .. } | StoreError::Empty { .. })
     }
 }
 

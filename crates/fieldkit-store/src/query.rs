@@ -136,6 +136,13 @@ impl Store {
         self.read_events(&sql, args)
     }
 
+    /// The row id of the newest stored summary, 0 when there is none. Ids grow with every
+    /// commit (summaries are never deleted), so this is where a follower that has printed
+    /// everything so far resumes with [`Store::events_after`].
+    pub fn last_event_id(&self) -> Result<i64, StoreError> {
+        Ok(self.conn().query_row("SELECT COALESCE(max(id), 0) FROM monitoring", [], |r| r.get(0))?)
+    }
+
     /// The current picture: what is alerting per tenant, what is noisy, what changed recently.
     pub fn top(&self, q: &TopQuery) -> Result<Top, StoreError> {
         if q.window_ms <= 0 {

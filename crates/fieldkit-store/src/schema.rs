@@ -108,7 +108,9 @@ pub(crate) fn migrate(conn: &mut Connection, path: &Path) -> Result<(), StoreErr
         if app_id != APPLICATION_ID {
             let tables: i64 = tx.query_row("SELECT count(*) FROM sqlite_schema", [], |r| r.get(0))?;
             if app_id != 0 || version != 0 || tables != 0 {
-                let why = format!("application_id {app_id:#x}, user_version {version}, {tables} schema objects");
+                let why = format!(
+                    "a SQLite database of something else: application_id {app_id:#x}, user_version {version}, {tables} schema objects"
+                );
                 return Err(StoreError::NotAStore { path: path.to_owned(), why });
             }
             tx.pragma_update(None, "application_id", APPLICATION_ID)?;

@@ -1,5 +1,6 @@
 //! Opening a store and writing batches.
 
+use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -70,6 +71,19 @@ impl Store {
     /// Opens (creating if needed) the store at `path` with default options.
     pub fn open(path: impl AsRef<Path>) -> Result<Store, StoreError> {
         Store::open_with(path, StoreOptions::default())
+    }
+
+    /// Opens a store that must already exist, for commands that only look at it. Unlike
+    /// [`Store::open`] it never creates a file, and it refuses files that are certainly not
+    /// fieldkit stores without changing them (`open` would first switch a foreign SQLite
+    /// database to write-ahead logging, then refuse it): not SQLite at all, or a SQLite
+    /// database whose header names another application or that uses a rollback journal without
+    /// fieldkit's application id. A missing path is [`StoreError::Missing`], an empty file
+    /// [`StoreError::Empty`] (see [`StoreError::is_absent`]).
+    pub fn open_existing(path: impl AsRef<Path>) -> Result<Store, StoreError> {
+        let path = path.as_ref();
+        check_existing(path)?;
+        Store::open(path)
     }
 
     pub fn open_with(path: impl AsRef<Path>, options: StoreOptions) -> Result<Store, StoreError> {
@@ -199,6 +213,18 @@ impl Store {
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
+    /// Every stored position of every source: (source name, position), by source, topic and
+    /// partition (`fieldkit store stats`).
+    pub fn all_positions(&self) -> Result<Vec<(String, InputPosition)>, StoreError> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT source_name, topic, partition, next_offset FROM input_position ORDER BY source_name, topic, partition",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            Ok((r.get(0)?, InputPosition { topic: r.get(1)?, partition: r.get(2)?, next_offset: r.get(3)? }))
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
     /// The stored position of one partition, if any.
     pub fn position(&self, source_name: &str, topic: &str, partition: i32) -> Result<Option<i64>, StoreError> {
         Ok(self
@@ -245,6 +271,44 @@ impl Store {
     pub(crate) fn conn(&self) -> &Connection {
         &self.conn
     }
+}
+
+/// The checks of [`Store::open_existing`], from the 100-byte SQLite header alone.
+fn check_existing(path: &Path) -> Result<(), StoreError> {
+    let io = |source| StoreError::Io { path: path.to_owned(), source };
+    let not_a_store = |why: &str| StoreError::NotAStore { path: path.to_owned(), why: why.to_owned() };
+    let meta = match std::fs::metadata(path) {
+        Ok(meta) => meta,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return Err(StoreError::Missing { path: path.to_owned() });
+        }
+        Err(e) => return Err(io(e)),
+    };
+    if meta.is_dir() {
+        return Err(not_a_store("it is a directory"));
+    }
+    if meta.len() == 0 {
+        return Err(StoreError::Empty { path: path.to_owned() });
+    }
+    let mut header = Vec::with_capacity(100);
+    std::fs::File::open(path).and_then(|f| f.take(100).read_to_end(&mut header)).map_err(io)?;
+    if header.len() < 100 || !header.starts_with(b"SQLite format 3\0") {
+        return Err(not_a_store("not a SQLite database"));
+    }
+    // Offset 68: application_id; offsets 18/19: 2 when the database uses write-ahead logging.
+    // A store's id may still sit in the write-ahead log rather than in the file's own header
+    // (until a checkpoint), so 0 in a WAL database is inconclusive and `open` decides.
+    let app_id = i32::from_be_bytes([header[68], header[69], header[70], header[71]]);
+    let wal = header[18] == 2 && header[19] == 2;
+    if app_id != schema::APPLICATION_ID && (app_id != 0 || !wal) {
+        let why = if app_id == 0 {
+            "a SQLite database without fieldkit's application id".to_owned()
+        } else {
+            format!("a SQLite database of another application: application_id {app_id:#x}")
+        };
+        return Err(not_a_store(&why));
+    }
+    Ok(())
 }
 
 const INSERT_EVENT: &str =

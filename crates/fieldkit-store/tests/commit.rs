@@ -62,6 +62,7 @@ fn replaying_a_batch_stores_nothing_twice() {
 fn stats_serialise_with_the_documented_keys() {
     let dir = tempfile::tempdir().unwrap();
     let mut store = Store::open(dir.path().join("s.db")).unwrap();
+    assert_eq!(store.last_event_id().unwrap(), 0);
     store.commit(&batch(0, 0..5)).unwrap();
     let json = serde_json::to_value(store.stats().unwrap()).unwrap();
     assert_eq!(json, serde_json::json!({"monitoring": 4, "dead_letter": 1, "input_position": 1}));
@@ -80,6 +81,9 @@ fn positions_only_move_forward_with_their_batch() {
     let got: Vec<(i32, i64)> = positions.iter().map(|p| (p.partition, p.next_offset)).collect();
     assert_eq!(got, [(0, 10), (1, 4)]);
     assert!(store.positions("other").unwrap().is_empty());
+    let all: Vec<(String, i32, i64)> =
+        store.all_positions().unwrap().into_iter().map(|(s, p)| (s, p.partition, p.next_offset)).collect();
+    assert_eq!(all, [(SOURCE.to_owned(), 0, 10), (SOURCE.to_owned(), 1, 4)]);
     assert_eq!(store.position(SOURCE, TOPIC, 7).unwrap(), None);
 
     // A batch that fails leaves rows and positions as they were.
@@ -172,6 +176,51 @@ fn foreign_or_newer_files_are_refused() {
 
     let missing_dir = dir.path().join("no/such/dir/s.db");
     assert!(matches!(Store::open(&missing_dir), Err(StoreError::Open { .. })));
+}
+
+#[test]
+fn open_existing_creates_nothing_and_leaves_foreign_files_unchanged() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("missing.db");
+    let err = Store::open_existing(&missing).err().unwrap();
+    assert!(matches!(err, StoreError::Missing { .. }) && err.is_absent(), "{err}");
+    assert!(err.to_string().contains("missing.db"), "{err}");
+    assert!(!missing.exists());
+
+    let empty = dir.path().join("empty.db");
+    std::fs::write(&empty, b"").unwrap();
+    assert!(matches!(Store::open_existing(&empty), Err(StoreError::Empty { .. })));
+    assert_eq!(std::fs::metadata(&empty).unwrap().len(), 0);
+
+    let text = dir.path().join("notes.txt");
+    std::fs::write(&text, "not a database\n".repeat(20)).unwrap();
+    let err = Store::open_existing(&text).err().unwrap();
+    assert!(matches!(err, StoreError::NotAStore { .. }) && !err.is_absent(), "{err}");
+    assert!(err.to_string().contains("notes.txt"), "{err}");
+    assert!(matches!(Store::open_existing(dir.path()), Err(StoreError::NotAStore { .. })));
+
+    // Another program's SQLite database (rollback journal, no application id): refused, and
+    // not switched to write-ahead logging on the way.
+    let other = dir.path().join("other.db");
+    rusqlite::Connection::open(&other).unwrap().execute_batch("CREATE TABLE t (x)").unwrap();
+    let before = std::fs::read(&other).unwrap();
+    assert!(matches!(Store::open_existing(&other), Err(StoreError::NotAStore { .. })));
+    assert_eq!(std::fs::read(&other).unwrap(), before);
+    let tagged = dir.path().join("tagged.db");
+    rusqlite::Connection::open(&tagged)
+        .unwrap()
+        .execute_batch("PRAGMA journal_mode = WAL; PRAGMA application_id = 42; CREATE TABLE t (x)")
+        .unwrap();
+    let err = Store::open_existing(&tagged).err().unwrap();
+    assert!(err.to_string().contains("0x2a"), "{err}");
+
+    // A real store, also while its writer is open and its header is still in the WAL.
+    let path = dir.path().join("s.db");
+    let mut writer = Store::open(&path).unwrap();
+    writer.commit(&batch(0, 0..3)).unwrap();
+    assert_eq!(Store::open_existing(&path).unwrap().stats().unwrap().monitoring, 3);
+    drop(writer);
+    assert_eq!(Store::open_existing(&path).unwrap().stats().unwrap().monitoring, 3);
 }
 
 #[test]

@@ -103,11 +103,13 @@ fn filters_order_and_limit() {
 fn follow_returns_rows_stored_after_an_id_in_insertion_order() {
     let (_dir, mut store) = fixture();
     let last = store.events(&EventFilter::default()).unwrap().iter().map(|e| e.id).max().unwrap();
+    assert_eq!(store.last_event_id().unwrap(), last);
     assert!(store.events_after(&EventFilter::default(), last).unwrap().is_empty());
     let new = vec![ev("t1", "web-9", "http", Critical, 1), ev("t2", "kafka-1", "lag", Ok, 0)];
     store.commit(&Batch { events: new, ..Batch::default() }).unwrap();
     let after = store.events_after(&EventFilter::default(), last).unwrap();
     assert_eq!(keys(&after), ["t1/web-9/http/1", "t2/kafka-1/lag/0"]);
+    assert_eq!(store.last_event_id().unwrap(), after[1].id);
     let t2 = EventFilter { tenant: Some("t2".into()), ..Default::default() };
     assert_eq!(keys(&store.events_after(&t2, last).unwrap()), ["t2/kafka-1/lag/0"]);
 }

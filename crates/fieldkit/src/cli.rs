@@ -30,6 +30,10 @@ pub enum Command {
     Redact(RedactArgs),
     /// List, show and lint playbook rules.
     Rules(RulesArgs),
+    /// Look at the monitoring summaries in a store: filter, follow live, or `events top` for the current picture.
+    Events(EventsArgs),
+    /// Inspect a fieldkit store: `store stats` counts what it holds.
+    Store(StoreArgs),
     /// Print shell completions (bash, zsh, fish, elvish, powershell) to stdout.
     #[command(after_help = "Example: fieldkit completions bash > /etc/bash_completion.d/fieldkit")]
     Completions { shell: clap_complete::Shell },
@@ -207,6 +211,189 @@ pub enum RulesCommand {
     },
 }
 
+/// The store a command reads (`fieldkit run` fills it).
+#[derive(Args, Debug, Clone)]
+pub struct StoreOpt {
+    /// The fieldkit store file (SQLite), as named in the pipeline's `store` sink.
+    #[arg(long, value_name = "PATH", env = "FIELDKIT_STORE")]
+    pub store: PathBuf,
+}
+
+/// Health states, as `--state` accepts them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum StateArg {
+    Critical,
+    Warning,
+    Unknown,
+    Ok,
+}
+
+impl From<StateArg> for fieldkit_events::State {
+    fn from(s: StateArg) -> Self {
+        match s {
+            StateArg::Critical => fieldkit_events::State::Critical,
+            StateArg::Warning => fieldkit_events::State::Warning,
+            StateArg::Unknown => fieldkit_events::State::Unknown,
+            StateArg::Ok => fieldkit_events::State::Ok,
+        }
+    }
+}
+
+#[derive(Args, Debug)]
+#[command(
+    args_conflicts_with_subcommands = true,
+    subcommand_negates_reqs = true,
+    after_long_help = "Examples:\n  \
+fieldkit events --store fieldkit.db\n  \
+fieldkit events --store fieldkit.db --tenant 487439 --state critical,warning --since 2h\n  \
+fieldkit events --store fieldkit.db --node kafka-3 --since '2026-03-14 09:00' --tz Europe/Berlin\n  \
+fieldkit events --store fieldkit.db --follow --state critical\n  \
+fieldkit events --store fieldkit.db --follow --format json | jq -c 'select(.tenant == \"487439\")'\n  \
+fieldkit events top --store fieldkit.db --window 30m\n\n\
+Times are event times, shown in UTC. --since is inclusive, --until exclusive. --store may also come\n\
+from FIELDKIT_STORE. The store is filled by `fieldkit run` (not built yet)."
+)]
+pub struct EventsArgs {
+    #[command(subcommand)]
+    pub command: Option<EventsCommand>,
+    #[command(flatten)]
+    pub list: EventsListArgs,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum EventsCommand {
+    /// The current picture: checks CRITICAL / WARNING per tenant, the noisiest checks, recent state changes.
+    #[command(after_long_help = "Examples:\n  \
+fieldkit events top --store fieldkit.db\n  \
+fieldkit events top --store fieldkit.db --window 15m --limit 5\n  \
+fieldkit events top --store fieldkit.db --format json | jq '.alerting[] | {tenant, critical}'\n\n\
+Alerting checks are those whose latest summary is CRITICAL or WARNING, however old; the noisiest\n\
+checks and the state changes cover the window before now (the system clock).")]
+    Top(TopArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct EventsListArgs {
+    /// The fieldkit store file (SQLite), as named in the pipeline's `store` sink.
+    // An Option only so that `events top` (which has its own) parses; clap requires it here.
+    #[arg(long, value_name = "PATH", env = "FIELDKIT_STORE", required = true)]
+    pub store: Option<PathBuf>,
+    /// Only this tenant (exact match).
+    #[arg(long)]
+    pub tenant: Option<String>,
+    /// Only this environment (exact match).
+    #[arg(long)]
+    pub environment: Option<String>,
+    /// Only this node (exact match).
+    #[arg(long)]
+    pub node: Option<String>,
+    /// Only this check (exact match).
+    #[arg(long)]
+    pub check: Option<String>,
+    /// Only these states (comma-separated or repeated).
+    #[arg(long, value_enum, value_delimiter = ',', value_name = "STATE", ignore_case = true)]
+    pub state: Vec<StateArg>,
+    /// Only events at or after this time: RFC 3339, 'YYYY-MM-DD HH:MM[:SS]' in --tz, or a duration ago (15m, 2h, 1d).
+    #[arg(long, value_name = "TIME")]
+    pub since: Option<String>,
+    /// Only events before this time (same forms as --since).
+    #[arg(long, value_name = "TIME")]
+    pub until: Option<String>,
+    /// Zone of --since/--until times written without an offset: UTC, +02:00, or an IANA name.
+    #[arg(long, default_value = "UTC", value_name = "ZONE", allow_hyphen_values = true)]
+    pub tz: String,
+    /// Show at most this many events, the newest (0 = all).
+    #[arg(long, default_value_t = 50)]
+    pub limit: usize,
+    #[arg(long, short = 'f', value_enum, default_value_t = ListFormat::Text)]
+    pub format: ListFormat,
+    /// Keep running: print new events as they are stored, until Ctrl-C. Waits for a store that does not exist yet.
+    /// The first page is printed oldest first, like `tail -f`; JSON becomes one object per line.
+    #[arg(long)]
+    pub follow: bool,
+    /// How often --follow looks for new events (e.g. 500ms, 2s).
+    #[arg(long, default_value = "500ms", value_name = "DURATION", value_parser = parse_interval, requires = "follow")]
+    pub interval: std::time::Duration,
+}
+
+#[derive(Args, Debug)]
+pub struct TopArgs {
+    #[command(flatten)]
+    pub store: StoreOpt,
+    /// How far back the noisiest checks and state changes reach (e.g. 15m, 1h, 1d).
+    #[arg(long, default_value = "1h", value_name = "DURATION", value_parser = parse_duration)]
+    pub window: std::time::Duration,
+    /// Rows per list (alerting checks: per tenant).
+    #[arg(long, default_value_t = 10)]
+    pub limit: usize,
+    #[arg(long, short = 'f', value_enum, default_value_t = ListFormat::Text)]
+    pub format: ListFormat,
+}
+
+#[derive(Args, Debug)]
+pub struct StoreArgs {
+    #[command(subcommand)]
+    pub command: StoreCommand,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum StoreCommand {
+    /// Counts per kind of record (monitoring summaries, dead letters) and the stored input positions.
+    #[command(after_long_help = "Examples:\n  \
+fieldkit store stats --store fieldkit.db\n  \
+fieldkit store stats --store fieldkit.db --format json | jq .dead_letter\n\n\
+JSON: {\"monitoring\": N, \"dead_letter\": N, \"input_position\": N}. The text form also lists the input\n\
+positions: per source, topic and partition, the next offset to read (everything before it is stored).")]
+    Stats {
+        #[command(flatten)]
+        store: StoreOpt,
+        #[arg(long, short = 'f', value_enum, default_value_t = ListFormat::Text)]
+        format: ListFormat,
+    },
+}
+
+/// `500ms`, `30s`, `15m`, `2h`, `1d`, or combinations such as `1h30m`; a bare number is seconds.
+pub fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
+    let err = || format!("{text:?} is not a duration like 500ms, 30s, 15m, 2h or 1d");
+    let t = text.trim();
+    if t.is_empty() {
+        return Err(err());
+    }
+    if let Ok(secs) = t.parse::<u64>() {
+        return Ok(std::time::Duration::from_secs(secs));
+    }
+    let mut total_ms: u64 = 0;
+    let mut rest = t;
+    while !rest.is_empty() {
+        let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
+        let unit_len = rest[digits..].bytes().take_while(u8::is_ascii_alphabetic).count();
+        if digits == 0 || unit_len == 0 {
+            return Err(err());
+        }
+        let n: u64 = rest[..digits].parse().map_err(|_| err())?;
+        let unit_ms: u64 = match &rest[digits..digits + unit_len] {
+            "ms" => 1,
+            "s" => 1_000,
+            "m" => 60_000,
+            "h" => 3_600_000,
+            "d" => 86_400_000,
+            _ => return Err(err()),
+        };
+        total_ms = n.checked_mul(unit_ms).and_then(|v| total_ms.checked_add(v)).ok_or_else(err)?;
+        rest = &rest[digits + unit_len..];
+    }
+    Ok(std::time::Duration::from_millis(total_ms))
+}
+
+/// A --follow polling interval: a duration of at least 10 ms, so following never spins.
+fn parse_interval(text: &str) -> Result<std::time::Duration, String> {
+    let d = parse_duration(text)?;
+    if d < std::time::Duration::from_millis(10) {
+        return Err(format!("{text:?} is too short: poll at most every 10ms"));
+    }
+    Ok(d)
+}
+
 /// `512M`, `32G`, `1048576`.
 pub fn parse_size(text: &str) -> Result<u64, String> {
     let t = text.trim();
@@ -231,6 +418,31 @@ mod tests {
     #[test]
     fn cli_is_consistent() {
         Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn durations() {
+        use std::time::Duration;
+        assert_eq!(parse_duration("500ms"), Ok(Duration::from_millis(500)));
+        assert_eq!(parse_duration("1h30m"), Ok(Duration::from_secs(5400)));
+        assert_eq!(parse_duration("2d"), Ok(Duration::from_secs(172_800)));
+        assert_eq!(parse_duration("90"), Ok(Duration::from_secs(90)));
+        for bad in ["", "h", "1x", "1h 2m", "-1h", "1.5h"] {
+            assert!(parse_duration(bad).is_err(), "{bad}");
+        }
+        assert!(parse_interval("5ms").is_err());
+        assert!(parse_interval("0").is_err());
+    }
+
+    #[test]
+    fn events_subcommand_does_not_need_the_list_arguments() {
+        let cli = Cli::try_parse_from(["fieldkit", "events", "top", "--store", "s.db"]).unwrap();
+        assert!(matches!(cli.command, Command::Events(EventsArgs { command: Some(EventsCommand::Top(_)), .. })));
+        let cli =
+            Cli::try_parse_from(["fieldkit", "events", "--store", "s.db", "--state", "critical,WARNING"]).unwrap();
+        let Command::Events(events) = cli.command else { panic!("not events") };
+        assert_eq!(events.list.state, [StateArg::Critical, StateArg::Warning]);
+        assert!(Cli::try_parse_from(["fieldkit", "events", "--store", "s.db", "top"]).is_err());
     }
 
     #[test]

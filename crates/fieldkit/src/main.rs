@@ -36,6 +36,8 @@ fn main() -> ExitCode {
         Command::Patterns(args) => cmd::patterns::run(args),
         Command::Redact(args) => cmd::redact::run(args),
         Command::Rules(args) => cmd::rules::run(args),
+        Command::Events(args) => cmd::events::run(args),
+        Command::Store(args) => cmd::store::run(args),
         Command::Completions { shell } => cmd::completions(shell).map(|()| exit::OK),
     };
     match result {

@@ -30,6 +30,15 @@ impl Style {
     }
 }
 
+/// The width of the line stdout prints on: the terminal's, else `COLUMNS` when set, else
+/// unknown (a pipe or a file: nothing needs cutting to fit).
+pub fn stdout_width() -> Option<usize> {
+    if let Some((terminal_size::Width(w), _)) = terminal_size::terminal_size_of(std::io::stdout()) {
+        return Some(usize::from(w));
+    }
+    std::env::var("COLUMNS").ok().and_then(|c| c.trim().parse().ok()).filter(|&w: &usize| w > 0)
+}
+
 /// A byte-counting progress bar, drawn on stderr only once work has taken a second, and only on
 /// a terminal.
 pub struct Progress {

@@ -1,9 +1,12 @@
 //! One module per command.
 
+pub mod events;
 pub mod patterns;
 pub mod redact;
 mod report_text;
 pub mod rules;
+pub mod store;
+mod table;
 pub mod triage;
 
 use std::io::Write;
