@@ -24,6 +24,9 @@ pub struct InputPosition {
 pub struct Watermark {
     next: i64,
     last_delivered: Option<i64>,
+    /// Where the record after the last delivered one starts: `last + 1` for Kafka offsets,
+    /// the byte after the line for files (see [`Watermark::deliver_span`]).
+    last_end: i64,
     in_flight: BTreeSet<i64>,
 }
 
@@ -34,6 +37,8 @@ pub enum WatermarkError {
     NotIncreasing { offset: i64, last: i64 },
     #[error("offset {offset} is before the start position {start}")]
     BeforeStart { offset: i64, start: i64 },
+    #[error("record at {offset} ends at {end}: a record's end must be after its start")]
+    EmptySpan { offset: i64, end: i64 },
     #[error("offset {0} was completed but never delivered (or completed twice)")]
     NotInFlight(i64),
 }
@@ -41,11 +46,21 @@ pub enum WatermarkError {
 impl Watermark {
     /// Starts at a stored position (or the source's start offset).
     pub fn new(next_offset: i64) -> Self {
-        Watermark { next: next_offset, last_delivered: None, in_flight: BTreeSet::new() }
+        Watermark { next: next_offset, last_delivered: None, last_end: next_offset, in_flight: BTreeSet::new() }
     }
 
     /// Registers a record handed to the pipeline.
     pub fn deliver(&mut self, offset: i64) -> Result<(), WatermarkError> {
+        self.deliver_span(offset, offset.saturating_add(1))
+    }
+
+    /// Registers a record that starts at `offset` and is followed by a record starting at
+    /// `end`. Byte-positioned sources (files) need this: a line at byte 100 of 40 bytes is
+    /// followed by byte 140, not 101, and resuming at 101 would read half a line.
+    pub fn deliver_span(&mut self, offset: i64, end: i64) -> Result<(), WatermarkError> {
+        if end <= offset {
+            return Err(WatermarkError::EmptySpan { offset, end });
+        }
         if let Some(last) = self.last_delivered.filter(|&l| offset <= l) {
             return Err(WatermarkError::NotIncreasing { offset, last });
         }
@@ -53,6 +68,7 @@ impl Watermark {
             return Err(WatermarkError::BeforeStart { offset, start: self.next });
         }
         self.last_delivered = Some(offset);
+        self.last_end = end;
         self.in_flight.insert(offset);
         Ok(())
     }
@@ -64,7 +80,7 @@ impl Watermark {
         }
         self.next = match (self.in_flight.first(), self.last_delivered) {
             (Some(&oldest), _) => oldest,
-            (None, Some(last)) => last + 1,
+            (None, Some(_)) => self.last_end,
             (None, None) => self.next,
         };
         Ok(())
@@ -100,6 +116,18 @@ mod tests {
         w.complete(14).unwrap();
         assert_eq!(w.next_offset(), 15);
         assert_eq!(w.in_flight(), 0);
+    }
+
+    #[test]
+    fn spans_resume_after_the_whole_record() {
+        let mut w = Watermark::new(0);
+        w.deliver_span(0, 40).unwrap();
+        w.deliver_span(40, 95).unwrap();
+        w.complete(40).unwrap();
+        assert_eq!(w.next_offset(), 0);
+        w.complete(0).unwrap();
+        assert_eq!(w.next_offset(), 95);
+        assert_eq!(w.deliver_span(95, 95), Err(WatermarkError::EmptySpan { offset: 95, end: 95 }));
     }
 
     #[test]

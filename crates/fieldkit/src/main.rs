@@ -38,6 +38,8 @@ fn main() -> ExitCode {
         Command::Rules(args) => cmd::rules::run(args),
         Command::Events(args) => cmd::events::run(args),
         Command::Store(args) => cmd::store::run(args),
+        Command::Run(args) => cmd::run::run(args),
+        Command::Validate(args) => cmd::run::validate(args),
         Command::Completions { shell } => cmd::completions(shell).map(|()| exit::OK),
     };
     match result {

@@ -6,6 +6,9 @@
 //! the mapping file invalid at load time rather than surprising at run time. `halt` (which
 //! would end the process) raises an error instead, and `stderr` writes nothing; the standard
 //! library's own definitions refer to both, so they cannot simply be left out.
+//!
+//! Public so that the pipeline's `filter`, `extract` and `route` transforms compile user
+//! expressions with exactly these rules, rather than a second, subtly different jq setup.
 
 use std::cell::OnceCell;
 use std::fmt::Write as _;
@@ -34,10 +37,10 @@ fn tame(fun: Fun<Data>) -> Fun<Data> {
 }
 
 /// Variables every expression may use; their values come from [`Globals`].
-pub(crate) const GLOBAL_VARS: [&str; 4] = ["$received_ms", "$source", "$headers", "$payload_sha256"];
+pub const GLOBAL_VARS: [&str; 4] = ["$received_ms", "$source", "$headers", "$payload_sha256"];
 
 /// One compiled expression, with its source text for error messages.
-pub(crate) struct Program {
+pub struct Program {
     source: String,
     filter: jaq_core::Filter<Data>,
     /// Whether the expression may refer to a variable. Any reference spells `$` and the name,
@@ -50,7 +53,7 @@ pub(crate) struct Program {
 }
 
 /// The result of running one expression on one payload.
-pub(crate) enum Outcome {
+pub enum Outcome {
     /// The first output of the expression.
     Value(Val),
     /// The expression produced no output (`empty`, `select` that failed, `.[]` of `[]`).
@@ -62,7 +65,7 @@ pub(crate) enum Outcome {
 /// Values bound to [`GLOBAL_VARS`] for one payload, built the first time an expression that
 /// uses a variable runs: most expressions are plain paths, and building `$headers` or hashing
 /// the payload for every record would cost throughput for nothing.
-pub(crate) struct Globals<'a> {
+pub struct Globals<'a> {
     input: RawInput<'a>,
     /// `$received_ms`, `$source`, `$headers`.
     vals: OnceCell<[Val; 3]>,
@@ -71,7 +74,7 @@ pub(crate) struct Globals<'a> {
 }
 
 impl<'a> Globals<'a> {
-    pub(crate) fn new(input: &RawInput<'a>) -> Self {
+    pub fn new(input: &RawInput<'a>) -> Self {
         Globals { input: *input, vals: OnceCell::new(), sha256: OnceCell::new() }
     }
 
@@ -112,7 +115,7 @@ pub(crate) fn sha256_hex(payload: &[u8]) -> String {
 
 impl Program {
     /// Compiles `code`; the error is a one-line description fit for a config error.
-    pub(crate) fn compile(code: &str) -> Result<Program, String> {
+    pub fn compile(code: &str) -> Result<Program, String> {
         let defs = jaq_core::defs().chain(jaq_std::defs()).chain(jaq_json::defs());
         let funs = jaq_core::funs()
             .chain(jaq_std::funs())
@@ -141,13 +144,13 @@ impl Program {
         })
     }
 
-    pub(crate) fn source(&self) -> &str {
+    pub fn source(&self) -> &str {
         &self.source
     }
 
     /// Runs the expression on `input` and returns its first output. Later outputs are never
     /// computed, so a generator such as `repeat(.)` costs no more than its first value.
-    pub(crate) fn first(&self, input: &Val, globals: &Globals) -> Outcome {
+    pub fn first(&self, input: &Val, globals: &Globals) -> Outcome {
         if let Some(keys) = &self.path
             && let Some(v) = walk(input, keys)
         {

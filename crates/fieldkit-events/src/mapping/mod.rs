@@ -8,7 +8,7 @@
 
 mod error;
 mod field;
-mod jq;
+pub mod jq;
 mod load;
 mod spec;
 mod template;

@@ -5,6 +5,7 @@ pub mod patterns;
 pub mod redact;
 mod report_text;
 pub mod rules;
+pub mod run;
 pub mod store;
 mod table;
 pub mod triage;

@@ -1,0 +1,416 @@
+//! Walking the spanned TOML tree (`toml::de::DeTable`) by hand rather than deriving: serde
+//! stops at the first error, and an operator fixing a config wants every problem at once.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use fieldkit_events::Mapping;
+use fieldkit_events::mapping::jq::Program;
+use fieldkit_store::Durability;
+use toml::Spanned;
+use toml::de::{DeTable, DeValue};
+
+use super::interp::interpolate;
+use super::{
+    Config, ConfigError, PipelineOptions, SinkConfig, SinkKind, SourceConfig, SourceKind, TransformConfig,
+    TransformKind, UNMATCHED_ROUTE,
+};
+
+/// Where things are in the text, for errors found after parsing (wiring, cycles).
+#[derive(Default)]
+pub(super) struct Spans {
+    /// Offset of each stage's name.
+    pub names: HashMap<String, usize>,
+    /// Offset of each stage's `inputs` key, and of each entry.
+    pub inputs_key: HashMap<String, usize>,
+    pub input_entries: HashMap<(String, usize), usize>,
+    /// Stages whose own section had errors: references to them are not errors too.
+    pub broken: std::collections::HashSet<String>,
+}
+
+type Parsed = (Config, Vec<ConfigError>, Spans);
+
+struct Walker<'t> {
+    text: &'t str,
+    env: &'t HashMap<String, String>,
+    errors: Vec<ConfigError>,
+    spans: Spans,
+}
+
+pub(super) fn parse(text: &str, env: &HashMap<String, String>) -> Result<Parsed, Vec<ConfigError>> {
+    let root = DeTable::parse(text).map_err(|e| {
+        let at = e.span().map_or(0, |s| s.start);
+        vec![ConfigError::at(text, at, e.message().trim().to_owned())]
+    })?;
+    let mut w = Walker { text, env, errors: Vec::new(), spans: Spans::default() };
+    let root = root.get_ref();
+    w.known_keys(root, "", &["pipeline", "sources", "transforms", "sinks"]);
+    let mut config =
+        Config { pipeline: PipelineOptions::default(), sources: Vec::new(), transforms: Vec::new(), sinks: Vec::new() };
+    if let Some(t) = w.table(root, "pipeline") {
+        w.known_keys(t, "pipeline.", &["channel_capacity", "max_record_bytes"]);
+        if let Some(n) = w.int(t, "channel_capacity", 1, 1 << 20) {
+            config.pipeline.channel_capacity = n as usize;
+        }
+        if let Some(n) = w.int(t, "max_record_bytes", 16, 64 << 20) {
+            config.pipeline.max_record_bytes = n as usize;
+        }
+    }
+    for (name, t) in w.sections(root, "sources") {
+        let before = w.errors.len();
+        match w.source(&name, t) {
+            Some(s) if w.errors.len() == before => config.sources.push(s),
+            _ => {
+                w.spans.broken.insert(name);
+            }
+        }
+    }
+    for (name, t) in w.sections(root, "transforms") {
+        let before = w.errors.len();
+        match w.transform(&name, t) {
+            Some(s) if w.errors.len() == before => config.transforms.push(s),
+            _ => {
+                w.spans.broken.insert(name);
+            }
+        }
+    }
+    for (name, t) in w.sections(root, "sinks") {
+        let before = w.errors.len();
+        match w.sink(&name, t) {
+            Some(s) if w.errors.len() == before => config.sinks.push(s),
+            _ => {
+                w.spans.broken.insert(name);
+            }
+        }
+    }
+    Ok((config, w.errors, w.spans))
+}
+
+impl<'t> Walker<'t> {
+    fn err(&mut self, at: usize, message: impl Into<String>) {
+        self.errors.push(ConfigError::at(self.text, at, message));
+    }
+
+    fn known_keys(&mut self, t: &DeTable<'_>, prefix: &str, known: &[&str]) {
+        for key in t.keys() {
+            if !known.contains(&key.get_ref().as_ref()) {
+                let msg = format!("unknown key `{prefix}{}` (expected one of: {})", key.get_ref(), known.join(", "));
+                self.err(key.span().start, msg);
+            }
+        }
+    }
+
+    fn entry<'a, 'i>(
+        t: &'a DeTable<'i>,
+        key: &str,
+    ) -> Option<(&'a Spanned<toml::de::DeString<'i>>, &'a Spanned<DeValue<'i>>)> {
+        t.iter().find(|(k, _)| k.get_ref() == key)
+    }
+
+    fn table<'a, 'i>(&mut self, t: &'a DeTable<'i>, key: &str) -> Option<&'a DeTable<'i>> {
+        let (_, v) = Self::entry(t, key)?;
+        match v.get_ref() {
+            DeValue::Table(t) => Some(t),
+            other => {
+                self.err(v.span().start, format!("`{key}` must be a table, not {}", other.type_str()));
+                None
+            }
+        }
+    }
+
+    /// `[sources.NAME]` etc: name, table, and the name's span recorded.
+    fn sections<'a, 'i>(&mut self, root: &'a DeTable<'i>, kind: &str) -> Vec<(String, &'a DeTable<'i>)> {
+        let Some(t) = self.table(root, kind) else { return Vec::new() };
+        let mut out = Vec::new();
+        for (k, v) in t.iter() {
+            let name = k.get_ref().to_string();
+            if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-') {
+                self.err(k.span().start, format!("`{name}`: stage names use letters, digits, `-` and `_` only"));
+                continue;
+            }
+            if self.spans.names.contains_key(&name) {
+                self.err(
+                    k.span().start,
+                    format!("duplicate stage name `{name}`: sources, transforms and sinks share one namespace"),
+                );
+                continue;
+            }
+            self.spans.names.insert(name.clone(), k.span().start);
+            match v.get_ref() {
+                DeValue::Table(t) => out.push((name, t)),
+                other => self.err(v.span().start, format!("`{kind}.{name}` must be a table, not {}", other.type_str())),
+            }
+        }
+        out
+    }
+
+    /// A string value, interpolated; errors reported, `None` when absent or wrong.
+    fn string(&mut self, t: &DeTable<'_>, key: &str) -> Option<String> {
+        let (_, v) = Self::entry(t, key)?;
+        match v.get_ref() {
+            DeValue::String(s) => match interpolate(s, self.env) {
+                Ok(s) => Some(s),
+                Err(e) => {
+                    self.err(v.span().start, format!("`{key}`: {e}"));
+                    None
+                }
+            },
+            other => {
+                self.err(v.span().start, format!("`{key}` must be a string, not {}", other.type_str()));
+                None
+            }
+        }
+    }
+
+    fn required_string(&mut self, t: &DeTable<'_>, key: &str, at: usize, what: &str) -> Option<String> {
+        if Self::entry(t, key).is_none() {
+            self.err(at, format!("{what}: `{key}` is required"));
+            return None;
+        }
+        self.string(t, key)
+    }
+
+    fn bool(&mut self, t: &DeTable<'_>, key: &str) -> Option<bool> {
+        let (_, v) = Self::entry(t, key)?;
+        match v.get_ref() {
+            DeValue::Boolean(b) => Some(*b),
+            other => {
+                self.err(v.span().start, format!("`{key}` must be true or false, not {}", other.type_str()));
+                None
+            }
+        }
+    }
+
+    fn int(&mut self, t: &DeTable<'_>, key: &str, min: i64, max: i64) -> Option<i64> {
+        let (_, v) = Self::entry(t, key)?;
+        let parsed =
+            v.get_ref().as_integer().and_then(|i| i64::from_str_radix(&i.as_str().replace('_', ""), i.radix()).ok());
+        match parsed {
+            Some(n) if (min..=max).contains(&n) => Some(n),
+            Some(n) => {
+                self.err(v.span().start, format!("`{key}` = {n} is out of range ({min} to {max})"));
+                None
+            }
+            None => {
+                self.err(v.span().start, format!("`{key}` must be an integer, not {}", v.get_ref().type_str()));
+                None
+            }
+        }
+    }
+
+    fn millis(&mut self, t: &DeTable<'_>, key: &str, default: u64) -> Duration {
+        Duration::from_millis(self.int(t, key, 0, 3_600_000).map_or(default, |n| n as u64))
+    }
+
+    /// `inputs = [...]`: required and non-empty for transforms and sinks.
+    fn inputs(&mut self, name: &str, t: &DeTable<'_>) -> Vec<String> {
+        let at = self.spans.names.get(name).copied().unwrap_or(0);
+        let Some((k, v)) = Self::entry(t, "inputs") else {
+            self.err(at, format!("`{name}` has no `inputs`: list the stages it reads, e.g. inputs = [\"source\"]"));
+            return Vec::new();
+        };
+        self.spans.inputs_key.insert(name.to_owned(), k.span().start);
+        let DeValue::Array(items) = v.get_ref() else {
+            self.err(
+                v.span().start,
+                format!("`inputs` must be an array of stage names, not {}", v.get_ref().type_str()),
+            );
+            return Vec::new();
+        };
+        if items.is_empty() {
+            self.err(v.span().start, format!("`{name}` has empty `inputs`: it would never receive a record"));
+        }
+        let mut out = Vec::new();
+        for item in items.iter() {
+            match item.get_ref() {
+                DeValue::String(s) => {
+                    self.spans.input_entries.insert((name.to_owned(), out.len()), item.span().start);
+                    out.push(s.to_string());
+                }
+                other => {
+                    self.err(item.span().start, format!("an input must be a stage name, not {}", other.type_str()))
+                }
+            }
+        }
+        out
+    }
+
+    fn compile(&mut self, t: &DeTable<'_>, key: &str, at: usize, what: &str) -> Option<Arc<Program>> {
+        let code = self.required_string(t, key, at, what)?;
+        let offset = Self::entry(t, key).map_or(at, |(_, v)| v.span().start);
+        match Program::compile(&code) {
+            Ok(p) => Some(Arc::new(p)),
+            Err(e) => {
+                self.err(offset, format!("`{key}`: invalid jq expression `{code}`: {e}"));
+                None
+            }
+        }
+    }
+
+    fn kind(&mut self, name: &str, t: &DeTable<'_>, section: &str) -> Option<String> {
+        let at = self.spans.names.get(name).copied().unwrap_or(0);
+        self.required_string(t, "type", at, &format!("{section}.{name}"))
+    }
+
+    fn source(&mut self, name: &str, t: &DeTable<'_>) -> Option<SourceConfig> {
+        let at = self.spans.names.get(name).copied().unwrap_or(0);
+        let kind = match self.kind(name, t, "sources")?.as_str() {
+            "file" => {
+                self.known_keys(t, "", &["type", "path", "follow", "poll_interval_ms"]);
+                let path = self.required_string(t, "path", at, &format!("sources.{name}"))?;
+                let follow = self.bool(t, "follow").unwrap_or(false);
+                let poll_interval = self.millis(t, "poll_interval_ms", 250);
+                SourceKind::File { path: PathBuf::from(path), follow, poll_interval }
+            }
+            "stdin" => {
+                self.known_keys(t, "", &["type"]);
+                SourceKind::Stdin
+            }
+            other => {
+                let at = Self::entry(t, "type").map_or(at, |(_, v)| v.span().start);
+                self.err(at, format!("unknown source type `{other}` (expected file or stdin)"));
+                return None;
+            }
+        };
+        Some(SourceConfig { name: name.to_owned(), kind })
+    }
+
+    fn transform(&mut self, name: &str, t: &DeTable<'_>) -> Option<TransformConfig> {
+        let at = self.spans.names.get(name).copied().unwrap_or(0);
+        let kind_name = self.kind(name, t, "transforms")?;
+        let inputs = self.inputs(name, t);
+        let what = format!("transforms.{name}");
+        let kind = match kind_name.as_str() {
+            "summarize" => {
+                self.known_keys(t, "", &["type", "inputs", "mapping"]);
+                let mapping = self.string(t, "mapping").unwrap_or_else(|| "rackspace-maas".to_owned());
+                let offset = Self::entry(t, "mapping").map_or(at, |(_, v)| v.span().start);
+                TransformKind::Summarize { mapping: Arc::new(self.mapping(&mapping, offset)?) }
+            }
+            "filter" => {
+                self.known_keys(t, "", &["type", "inputs", "condition"]);
+                TransformKind::Filter { condition: self.compile(t, "condition", at, &what)? }
+            }
+            "extract" => {
+                self.known_keys(t, "", &["type", "inputs", "expression"]);
+                TransformKind::Extract { expression: self.compile(t, "expression", at, &what)? }
+            }
+            "route" => {
+                self.known_keys(t, "", &["type", "inputs", "routes"]);
+                TransformKind::Route { routes: self.routes(t, at, &what)? }
+            }
+            other => {
+                let at = Self::entry(t, "type").map_or(at, |(_, v)| v.span().start);
+                self.err(
+                    at,
+                    format!("unknown transform type `{other}` (expected summarize, filter, extract or route)"),
+                );
+                return None;
+            }
+        };
+        Some(TransformConfig { name: name.to_owned(), inputs, kind })
+    }
+
+    /// `routes = [{ name = "critical", condition = '...' }, ...]`: an array, because order
+    /// decides which route a record takes.
+    fn routes(&mut self, t: &DeTable<'_>, at: usize, what: &str) -> Option<Vec<(String, Arc<Program>)>> {
+        let Some((_, v)) = Self::entry(t, "routes") else {
+            self.err(
+                at,
+                format!("{what}: `routes` is required (routes = [{{ name = \"...\", condition = \"...\" }}])"),
+            );
+            return None;
+        };
+        let DeValue::Array(items) = v.get_ref() else {
+            self.err(v.span().start, format!("`routes` must be an array of tables, not {}", v.get_ref().type_str()));
+            return None;
+        };
+        if items.is_empty() {
+            self.err(v.span().start, "`routes` is empty");
+        }
+        let mut out: Vec<(String, Arc<Program>)> = Vec::new();
+        let mut ok = true;
+        for item in items.iter() {
+            let DeValue::Table(r) = item.get_ref() else {
+                self.err(item.span().start, "a route must be a table with `name` and `condition`");
+                ok = false;
+                continue;
+            };
+            self.known_keys(r, "", &["name", "condition"]);
+            let at = item.span().start;
+            let name = self.required_string(r, "name", at, "route");
+            let cond = self.compile(r, "condition", at, "route");
+            match (name, cond) {
+                (Some(n), Some(c)) => {
+                    if n == UNMATCHED_ROUTE || out.iter().any(|(o, _)| *o == n) || n.is_empty() {
+                        self.err(at, format!("route name `{n}` is empty, reserved or used twice"));
+                        ok = false;
+                    }
+                    out.push((n, c));
+                }
+                _ => ok = false,
+            }
+        }
+        ok.then_some(out)
+    }
+
+    /// A built-in mapping by name, else a mapping file path.
+    fn mapping(&mut self, name: &str, offset: usize) -> Option<Mapping> {
+        let looks_like_path = name.contains('/') || name.ends_with(".toml");
+        let result = if looks_like_path {
+            match std::fs::read_to_string(name) {
+                Ok(text) => Mapping::from_toml(&text).map_err(|e| format!("mapping file `{name}`: {e}")),
+                Err(e) => Err(format!("cannot read mapping file `{name}`: {e}")),
+            }
+        } else {
+            Mapping::builtin(name).map_err(|e| format!("`mapping`: {e} (or give the path of a mapping file)"))
+        };
+        result.map_err(|e| self.err(offset, e)).ok()
+    }
+
+    fn sink(&mut self, name: &str, t: &DeTable<'_>) -> Option<SinkConfig> {
+        let at = self.spans.names.get(name).copied().unwrap_or(0);
+        let kind_name = self.kind(name, t, "sinks")?;
+        let inputs = self.inputs(name, t);
+        let what = format!("sinks.{name}");
+        let kind = match kind_name.as_str() {
+            "store" => {
+                self.known_keys(
+                    t,
+                    "",
+                    &["type", "inputs", "path", "batch_size", "linger_ms", "durability", "busy_timeout_ms"],
+                );
+                let path = self.required_string(t, "path", at, &what)?;
+                let batch_size = self.int(t, "batch_size", 1, 100_000).unwrap_or(1000) as usize;
+                let linger = self.millis(t, "linger_ms", 200);
+                let busy_timeout = self.millis(t, "busy_timeout_ms", 1000);
+                let durability = match self.string(t, "durability").as_deref() {
+                    None | Some("full") => Durability::Full,
+                    Some("normal") => Durability::Normal,
+                    Some(other) => {
+                        let at = Self::entry(t, "durability").map_or(at, |(_, v)| v.span().start);
+                        self.err(at, format!("unknown durability `{other}` (expected full or normal)"));
+                        Durability::Full
+                    }
+                };
+                SinkKind::Store { path: PathBuf::from(path), batch_size, linger, durability, busy_timeout }
+            }
+            "stdout" => {
+                self.known_keys(t, "", &["type", "inputs"]);
+                SinkKind::Stdout
+            }
+            "file" => {
+                self.known_keys(t, "", &["type", "inputs", "path"]);
+                SinkKind::File { path: PathBuf::from(self.required_string(t, "path", at, &what)?) }
+            }
+            other => {
+                let at = Self::entry(t, "type").map_or(at, |(_, v)| v.span().start);
+                self.err(at, format!("unknown sink type `{other}` (expected store, stdout or file)"));
+                return None;
+            }
+        };
+        Some(SinkConfig { name: name.to_owned(), inputs, kind })
+    }
+}

@@ -1,0 +1,73 @@
+//! Counters every stage updates and the CLI (and later `/metrics`) reads.
+
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+
+use serde::Serialize;
+
+/// A snapshot. For every finished run, and at any moment with `in_flight` added:
+/// `consumed + fanned_out = stored + duplicates + filtered + dead_lettered + written`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Counters {
+    /// Records read by sources.
+    pub consumed: u64,
+    /// Summaries newly written to a store.
+    pub stored: u64,
+    /// Summaries and dead letters a store already held (replays after a crash).
+    pub duplicates: u64,
+    /// Records a user `filter` (or a `route` with no taker) dropped.
+    pub filtered: u64,
+    /// Records written to a dead-letter store (or a JSONL sink as dead letters).
+    pub dead_lettered: u64,
+    /// Records written by `stdout` / `file` sinks.
+    pub written: u64,
+    /// Extra copies made where one output feeds several stages.
+    pub fanned_out: u64,
+    /// Store commits retried because the store was busy.
+    pub store_retries: u64,
+}
+
+impl Counters {
+    /// Records consumed (and copied) but not yet settled.
+    pub fn in_flight(&self) -> i64 {
+        (self.consumed + self.fanned_out) as i64
+            - (self.stored + self.duplicates + self.filtered + self.dead_lettered + self.written) as i64
+    }
+
+    /// True when every consumed record is accounted for.
+    pub fn reconciles(&self) -> bool {
+        self.in_flight() == 0
+    }
+}
+
+#[derive(Debug, Default)]
+pub(crate) struct Live {
+    pub consumed: AtomicU64,
+    pub stored: AtomicU64,
+    pub duplicates: AtomicU64,
+    pub filtered: AtomicU64,
+    pub dead_lettered: AtomicU64,
+    pub written: AtomicU64,
+    pub fanned_out: AtomicU64,
+    pub store_retries: AtomicU64,
+    pub degraded: AtomicBool,
+}
+
+pub(crate) fn add(c: &AtomicU64, n: u64) {
+    c.fetch_add(n, Ordering::Relaxed);
+}
+
+impl Live {
+    pub fn snapshot(&self) -> Counters {
+        let g = |c: &AtomicU64| c.load(Ordering::Relaxed);
+        Counters {
+            consumed: g(&self.consumed),
+            stored: g(&self.stored),
+            duplicates: g(&self.duplicates),
+            filtered: g(&self.filtered),
+            dead_lettered: g(&self.dead_lettered),
+            written: g(&self.written),
+            fanned_out: g(&self.fanned_out),
+            store_retries: g(&self.store_retries),
+        }
+    }
+}

@@ -1,0 +1,331 @@
+//! Wiring a [`Config`] into tasks and running it.
+//!
+//! Every transform and sink has ONE bounded input channel of `channel_capacity` records;
+//! producers wait when it is full, so a slow sink slows the sources down instead of letting
+//! memory grow. Records in memory at any moment are at most
+//! `Σ stages (channel_capacity + chunk)` plus each store sink's `batch_size`, where the chunk
+//! is 64 records for transforms and 256 for JSONL sinks; each record is at most
+//! `max_record_bytes` of payload (plus its summary, smaller than the payload). With the
+//! defaults (1,024 records, 1 MiB) and file → summarize → store (batch 1,000), that is
+//! (2 × 1,024 + 64 + 1,000) × 1 MiB ≈ 3 GiB in the worst case of maximal records, and
+//! about 6 MiB for typical 2 KB notifications. Lower `channel_capacity` or `max_record_bytes`
+//! to lower the bound.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use fieldkit_store::{Store, StoreError, StoreOptions};
+use tokio::sync::Notify;
+use tokio::sync::mpsc::{self, Receiver, Sender, WeakSender};
+
+use crate::config::graph::store_sinks_of;
+use crate::config::{Config, SinkKind, SourceKind, TransformKind, UNMATCHED_ROUTE};
+use crate::counters::{Counters, Live};
+use crate::outputs::Outputs;
+use crate::record::{Record, Tracker};
+use crate::sink::jsonl::{self, Target};
+use crate::sink::store::StoreSink;
+use crate::source::file::FileSource;
+use crate::source::stdin;
+
+/// Asks a running pipeline to stop reading, drain what is in flight and return.
+#[derive(Clone, Default)]
+pub struct Shutdown(Arc<(AtomicBool, Notify)>);
+
+impl Shutdown {
+    pub fn new() -> Self {
+        Shutdown::default()
+    }
+
+    pub fn trigger(&self) {
+        self.0.0.store(true, Ordering::SeqCst);
+        self.0.1.notify_waiters();
+    }
+
+    pub fn is_triggered(&self) -> bool {
+        self.0.0.load(Ordering::SeqCst)
+    }
+
+    /// Resolves once triggered.
+    pub async fn wait(&self) {
+        loop {
+            let notified = self.0.1.notified();
+            if self.is_triggered() {
+                return;
+            }
+            notified.await;
+        }
+    }
+}
+
+/// A periodic view of a running pipeline.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Status {
+    pub counters: Counters,
+    /// A store is refusing writes (locked); batches are being retried.
+    pub degraded: bool,
+    /// Records waiting in each stage's input channel.
+    pub queues: Vec<QueueStatus>,
+}
+
+/// The periodic one-line status: counts, records in flight, the fullest queue, and whether a
+/// store is refusing writes.
+impl std::fmt::Display for Status {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let c = &self.counters;
+        write!(
+            f,
+            "consumed {} stored {} duplicates {} filtered {} dead-lettered {} written {} in-flight {}",
+            c.consumed,
+            c.stored,
+            c.duplicates,
+            c.filtered,
+            c.dead_lettered,
+            c.written,
+            c.in_flight()
+        )?;
+        if let Some(q) = self.queues.iter().max_by_key(|q| q.len) {
+            write!(f, " fullest-queue {} {}/{}", q.stage, q.len, q.capacity)?;
+        }
+        if self.degraded {
+            write!(f, " DEGRADED: store busy, retried {} times", c.store_retries)?;
+        }
+        Ok(())
+    }
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct QueueStatus {
+    pub stage: String,
+    pub len: usize,
+    pub capacity: usize,
+}
+
+/// Receives each periodic [`Status`].
+pub type StatusCallback = Box<dyn Fn(&Status) + Send + Sync>;
+
+/// How [`run`] is driven by its caller.
+pub struct RunOptions {
+    pub shutdown: Shutdown,
+    /// Called every `status_interval` while the pipeline runs.
+    pub status: Option<StatusCallback>,
+    pub status_interval: Duration,
+}
+
+impl Default for RunOptions {
+    fn default() -> Self {
+        RunOptions { shutdown: Shutdown::new(), status: None, status_interval: Duration::from_secs(10) }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    #[error("source `{source_name}`: {detail}")]
+    Source { source_name: String, detail: String },
+    #[error("sink `{sink}`: {detail}")]
+    Sink { sink: String, detail: String },
+    #[error("sink `{sink}`: {source}")]
+    Store { sink: String, source: StoreError },
+    #[error("cannot start the runtime: {0}")]
+    Runtime(std::io::Error),
+}
+
+/// Runs `config` on a runtime of its own until the sources end (or `shutdown`), then drains.
+pub fn run_blocking(config: &Config, options: RunOptions) -> Result<Counters, RunError> {
+    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().map_err(RunError::Runtime)?;
+    rt.block_on(run(config, options))
+}
+
+/// Runs `config` until every source ends or `shutdown` is triggered, draining everything in
+/// flight; returns the final counters.
+pub async fn run(config: &Config, options: RunOptions) -> Result<Counters, RunError> {
+    let live = Arc::new(Live::default());
+    let cap = config.pipeline.channel_capacity;
+    let shutdown = options.shutdown.clone();
+
+    // One input channel per consuming stage.
+    let mut senders: HashMap<String, Sender<Record>> = HashMap::new();
+    let mut receivers: HashMap<String, Receiver<Record>> = HashMap::new();
+    for name in config.transforms.iter().map(|t| &t.name).chain(config.sinks.iter().map(|s| &s.name)) {
+        let (tx, rx) = mpsc::channel(cap);
+        senders.insert(name.clone(), tx);
+        receivers.insert(name.clone(), rx);
+    }
+    let outputs_of = |output: &str| -> Outputs {
+        let mut targets = Vec::new();
+        let consumers = config
+            .transforms
+            .iter()
+            .map(|t| (&t.name, &t.inputs))
+            .chain(config.sinks.iter().map(|s| (&s.name, &s.inputs)));
+        for (name, inputs) in consumers {
+            if inputs.iter().any(|i| i == output)
+                && let Some(tx) = senders.get(name)
+            {
+                targets.push(tx.clone());
+            }
+        }
+        Outputs { targets, live: live.clone() }
+    };
+    // Weak, so that the probe does not keep channels open after their producers finish.
+    let queue_probe: Vec<(String, WeakSender<Record>)> =
+        senders.iter().map(|(n, s)| (n.clone(), s.downgrade())).collect();
+    let trackers: HashMap<String, Arc<Tracker>> =
+        config.sources.iter().map(|s| (s.name.clone(), Arc::new(Tracker::default()))).collect();
+
+    let mut tasks = tokio::task::JoinSet::new();
+
+    // Sinks first: opening stores yields the positions sources resume from.
+    let mut stored_positions: HashMap<String, Vec<fieldkit_store::InputPosition>> = HashMap::new();
+    for sink in &config.sinks {
+        let rx = receivers
+            .remove(&sink.name)
+            .ok_or_else(|| RunError::Sink { sink: sink.name.clone(), detail: "no input".into() })?;
+        match &sink.kind {
+            SinkKind::Store { path, batch_size, linger, durability, busy_timeout } => {
+                let opts = StoreOptions { durability: *durability, busy_timeout: *busy_timeout };
+                let store = open_store(&sink.name, path, opts, &live).await?;
+                let mut sources = Vec::new();
+                for src in &config.sources {
+                    if store_sinks_of(config, &src.name).contains(&sink.name) {
+                        let positions = store
+                            .positions(&src.name)
+                            .map_err(|e| RunError::Store { sink: sink.name.clone(), source: e })?;
+                        stored_positions.insert(src.name.clone(), positions);
+                        sources.push((src.name.clone(), trackers[&src.name].clone()));
+                    }
+                }
+                let s = StoreSink {
+                    name: sink.name.clone(),
+                    store: Some(store),
+                    batch_size: *batch_size,
+                    linger: *linger,
+                    sources,
+                    live: live.clone(),
+                };
+                tasks.spawn(s.run(rx));
+            }
+            SinkKind::Stdout => {
+                tasks.spawn(jsonl::run(sink.name.clone(), Target::Stdout, live.clone(), rx));
+            }
+            SinkKind::File { path } => {
+                tasks.spawn(jsonl::run(sink.name.clone(), Target::File(path.clone()), live.clone(), rx));
+            }
+        }
+    }
+
+    for t in &config.transforms {
+        let Some(rx) = receivers.remove(&t.name) else { continue };
+        let outs = match &t.kind {
+            TransformKind::Route { routes } => routes
+                .iter()
+                .map(|(r, _)| r.as_str())
+                .chain([UNMATCHED_ROUTE])
+                .map(|r| (r.to_owned(), outputs_of(&format!("{}.{r}", t.name))))
+                .collect(),
+            _ => vec![(String::new(), outputs_of(&t.name))],
+        };
+        let kind = t.kind.clone();
+        tasks.spawn(async move {
+            crate::transform::run(kind, rx, outs).await;
+            Ok(())
+        });
+    }
+
+    for src in &config.sources {
+        let out = outputs_of(&src.name);
+        let name: Arc<str> = Arc::from(src.name.as_str());
+        match &src.kind {
+            SourceKind::File { path, follow, poll_interval } => {
+                let fs = FileSource {
+                    name,
+                    path: path.clone(),
+                    follow: *follow,
+                    poll: *poll_interval,
+                    max: config.pipeline.max_record_bytes,
+                    tracker: trackers[&src.name].clone(),
+                    stored: stored_positions.remove(&src.name).unwrap_or_default(),
+                    out,
+                    shutdown: shutdown.clone(),
+                };
+                tasks.spawn(async move {
+                    tokio::task::spawn_blocking(move || fs.run())
+                        .await
+                        .map_err(|e| RunError::Source { source_name: "file".into(), detail: e.to_string() })?
+                });
+            }
+            SourceKind::Stdin => {
+                tasks.spawn(stdin::run(name, config.pipeline.max_record_bytes, out, shutdown.clone()));
+            }
+        }
+    }
+    // Stages hold the only senders now: channels close as their producers finish.
+    drop(senders);
+
+    let status = |live: &Live| Status {
+        counters: live.snapshot(),
+        degraded: live.degraded.load(Ordering::Relaxed),
+        queues: queue_probe
+            .iter()
+            .filter_map(|(n, w)| {
+                let s = w.upgrade()?;
+                Some(QueueStatus { stage: n.clone(), len: s.max_capacity() - s.capacity(), capacity: s.max_capacity() })
+            })
+            .collect(),
+    };
+    // `interval` panics on a zero period.
+    let mut ticker = tokio::time::interval(options.status_interval.max(Duration::from_millis(1)));
+    ticker.tick().await;
+    let mut first_error = None;
+    loop {
+        tokio::select! {
+            joined = tasks.join_next() => match joined {
+                None => break,
+                Some(Ok(Ok(()))) => {}
+                Some(Ok(Err(e))) => {
+                    // Stop the sources; the rest of the pipeline ends as channels close.
+                    shutdown.trigger();
+                    first_error.get_or_insert(e);
+                }
+                Some(Err(e)) => {
+                    shutdown.trigger();
+                    first_error.get_or_insert(RunError::Sink { sink: "task".into(), detail: e.to_string() });
+                }
+            },
+            _ = ticker.tick() => {
+                if let Some(cb) = &options.status {
+                    cb(&status(&live));
+                }
+            }
+        }
+    }
+    match first_error {
+        Some(e) => Err(e),
+        None => Ok(live.snapshot()),
+    }
+}
+
+/// Opens a store, waiting (degraded) while another connection holds it locked.
+async fn open_store(sink: &str, path: &std::path::Path, opts: StoreOptions, live: &Live) -> Result<Store, RunError> {
+    let mut backoff = Duration::from_millis(50);
+    loop {
+        let p = path.to_owned();
+        let r = tokio::task::spawn_blocking(move || Store::open_with(p, opts))
+            .await
+            .map_err(|e| RunError::Sink { sink: sink.to_owned(), detail: e.to_string() })?;
+        match r {
+            Ok(s) => {
+                live.degraded.store(false, Ordering::Relaxed);
+                return Ok(s);
+            }
+            Err(e) if e.is_retryable() => {
+                live.degraded.store(true, Ordering::Relaxed);
+                tokio::time::sleep(backoff).await;
+                backoff = (backoff * 2).min(Duration::from_secs(5));
+            }
+            Err(e) => return Err(RunError::Store { sink: sink.to_owned(), source: e }),
+        }
+    }
+}
