@@ -24,6 +24,8 @@ pub struct Counters {
     pub fanned_out: u64,
     /// Store commits retried because the store was busy.
     pub store_retries: u64,
+    /// Errors a source reported and recovered from (a Kafka broker down, a failed commit).
+    pub source_errors: u64,
 }
 
 impl Counters {
@@ -49,6 +51,8 @@ pub(crate) struct Live {
     pub written: AtomicU64,
     pub fanned_out: AtomicU64,
     pub store_retries: AtomicU64,
+    pub source_errors: AtomicU64,
+    pub last_source_error: std::sync::Mutex<Option<String>>,
     pub degraded: AtomicBool,
 }
 
@@ -68,6 +72,7 @@ impl Live {
             written: g(&self.written),
             fanned_out: g(&self.fanned_out),
             store_retries: g(&self.store_retries),
+            source_errors: g(&self.source_errors),
         }
     }
 }

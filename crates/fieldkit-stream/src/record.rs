@@ -28,6 +28,8 @@ pub(crate) struct Origin {
     /// `None` for sources without positions (stdin).
     pub position: Option<SourcePosition>,
     pub received_ms: i64,
+    /// Kafka record headers, in record order (empty for other sources).
+    pub headers: Vec<(String, Option<Vec<u8>>)>,
 }
 
 #[derive(Debug, Clone)]
@@ -55,11 +57,20 @@ impl Record {
 #[derive(Debug, Default)]
 pub(crate) struct Tracker {
     inner: Mutex<TrackerInner>,
+    /// Told the positions a store sink has durably committed (the Kafka source commits them
+    /// as consumer-group offsets). Dropped when the store sink ends.
+    durable_hook: Mutex<Option<DurableHook>>,
 }
+
+/// `(topic, partition, next_offset)` positions that are durably stored.
+pub(crate) type DurableHook = tokio::sync::mpsc::UnboundedSender<crate::source::kafka::Durable>;
 
 #[derive(Debug, Default)]
 struct TrackerInner {
-    partitions: Vec<(String, i32, Watermark)>,
+    /// `(topic, partition, watermark, active)`: a partition revoked in a Kafka rebalance is
+    /// inactive: its in-flight records no longer hold anything back and its position is no
+    /// longer this pipeline's to write. Entries are never removed, since acks hold indexes.
+    partitions: Vec<(String, i32, Watermark, bool)>,
     poisoned: bool,
 }
 
@@ -74,10 +85,10 @@ impl Tracker {
         end: i64,
     ) -> Result<usize, WatermarkError> {
         let mut g = self.inner.lock().unwrap_or_else(|p| p.into_inner());
-        let idx = match g.partitions.iter().position(|(t, p, _)| t == topic && *p == partition) {
+        let idx = match g.partitions.iter().position(|(t, p, _, a)| *a && t == topic && *p == partition) {
             Some(i) => i,
             None => {
-                g.partitions.push((topic.to_owned(), partition, Watermark::new(start)));
+                g.partitions.push((topic.to_owned(), partition, Watermark::new(start), true));
                 g.partitions.len() - 1
             }
         };
@@ -89,7 +100,7 @@ impl Tracker {
         let mut g = self.inner.lock().unwrap_or_else(|p| p.into_inner());
         if failed {
             g.poisoned = true;
-        } else if let Some((_, _, w)) = g.partitions.get_mut(idx) {
+        } else if let Some((_, _, w, true)) = g.partitions.get_mut(idx) {
             // Only a source bug could fail here; poisoning keeps the position safe anyway.
             if w.complete(offset).is_err() {
                 g.poisoned = true;
@@ -100,13 +111,42 @@ impl Tracker {
     /// True when nothing delivered is still in flight, or positions are frozen anyway.
     pub fn quiescent(&self) -> bool {
         let g = self.inner.lock().unwrap_or_else(|p| p.into_inner());
-        g.poisoned || g.partitions.iter().all(|(_, _, w)| w.in_flight() == 0)
+        g.poisoned || g.partitions.iter().all(|(_, _, w, active)| !*active || w.in_flight() == 0)
+    }
+
+    /// Forgets a partition this source no longer owns (revoked in a rebalance): its records
+    /// still in flight settle without effect and its position is no longer reported.
+    pub fn forget(&self, topic: &str, partition: i32) {
+        let mut g = self.inner.lock().unwrap_or_else(|p| p.into_inner());
+        for (t, p, _, active) in g.partitions.iter_mut() {
+            if t == topic && *p == partition {
+                *active = false;
+            }
+        }
+    }
+
+    /// Installs the receiver of durably committed positions (see [`Tracker::durable`]).
+    pub fn set_durable_hook(&self, hook: DurableHook) {
+        *self.durable_hook.lock().unwrap_or_else(|p| p.into_inner()) = Some(hook);
+    }
+
+    /// Called by the store sink after a commit that wrote these positions succeeded.
+    pub fn durable(&self, positions: Vec<(String, i32, i64)>) {
+        if let Some(h) = self.durable_hook.lock().unwrap_or_else(|p| p.into_inner()).as_ref() {
+            let _ = h.send(positions);
+        }
+    }
+
+    /// The store sink writing these positions has ended: no more durable positions will come.
+    pub fn close_durable_hook(&self) {
+        self.durable_hook.lock().unwrap_or_else(|p| p.into_inner()).take();
     }
 
     /// `(topic, partition, next_offset)` of every partition; `None` once poisoned.
     pub fn positions(&self) -> Option<Vec<(String, i32, i64)>> {
         let g = self.inner.lock().unwrap_or_else(|p| p.into_inner());
-        (!g.poisoned).then(|| g.partitions.iter().map(|(t, p, w)| (t.clone(), *p, w.next_offset())).collect())
+        (!g.poisoned)
+            .then(|| g.partitions.iter().filter(|e| e.3).map(|(t, p, w, _)| (t.clone(), *p, w.next_offset())).collect())
     }
 }
 
@@ -159,5 +199,46 @@ impl Drop for Ack {
         if !self.settled {
             self.state.failed.store(true, Ordering::Relaxed);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_forgotten_partition_neither_holds_back_nor_reports_and_restarts_fresh() {
+        let t = Arc::new(Tracker::default());
+        let a = t.deliver("k", 0, 10, 10, 11).unwrap();
+        let ack10 = Ack::new(Some(t.clone()), a, 10);
+        let b = t.deliver("k", 1, 5, 5, 6).unwrap();
+        Ack::new(Some(t.clone()), b, 5).settle();
+        assert!(!t.quiescent());
+        assert_eq!(t.positions().unwrap(), vec![("k".into(), 0, 10), ("k".into(), 1, 6)]);
+
+        t.forget("k", 0);
+        assert!(t.quiescent(), "a revoked partition's records in flight do not hold anything back");
+        assert_eq!(t.positions().unwrap(), vec![("k".into(), 1, 6)]);
+        ack10.settle();
+        assert_eq!(t.positions().unwrap(), vec![("k".into(), 1, 6)]);
+
+        // Assigned again, from an earlier offset: a new watermark.
+        let c = t.deliver("k", 0, 8, 8, 9).unwrap();
+        assert_ne!(a, c);
+        Ack::new(Some(t.clone()), c, 8).settle();
+        assert_eq!(t.positions().unwrap(), vec![("k".into(), 1, 6), ("k".into(), 0, 9)]);
+    }
+
+    #[test]
+    fn durable_positions_reach_the_hook_until_it_is_closed() {
+        let t = Tracker::default();
+        t.durable(vec![("k".into(), 0, 1)]);
+        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+        t.set_durable_hook(tx);
+        t.durable(vec![("k".into(), 0, 2)]);
+        t.close_durable_hook();
+        t.durable(vec![("k".into(), 0, 3)]);
+        assert_eq!(rx.try_recv().unwrap(), vec![("k".to_owned(), 0, 2)]);
+        assert!(rx.try_recv().is_err());
     }
 }

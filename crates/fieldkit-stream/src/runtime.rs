@@ -28,6 +28,7 @@ use crate::record::{Record, Tracker};
 use crate::sink::jsonl::{self, Target};
 use crate::sink::store::StoreSink;
 use crate::source::file::FileSource;
+use crate::source::kafka::KafkaSourceTask;
 use crate::source::stdin;
 
 /// Asks a running pipeline to stop reading, drain what is in flight and return.
@@ -68,6 +69,8 @@ pub struct Status {
     pub degraded: bool,
     /// Records waiting in each stage's input channel.
     pub queues: Vec<QueueStatus>,
+    /// The last error a source recovered from (see `counters.source_errors`).
+    pub last_source_error: Option<String>,
 }
 
 /// The periodic one-line status: counts, records in flight, the fullest queue, and whether a
@@ -91,6 +94,9 @@ impl std::fmt::Display for Status {
         }
         if self.degraded {
             write!(f, " DEGRADED: store busy, retried {} times", c.store_retries)?;
+        }
+        if let Some(e) = &self.last_source_error {
+            write!(f, " source-errors {} (last: {e})", c.source_errors)?;
         }
         Ok(())
     }
@@ -259,6 +265,33 @@ pub async fn run(config: &Config, options: RunOptions) -> Result<Counters, RunEr
             SourceKind::Stdin => {
                 tasks.spawn(stdin::run(name, config.pipeline.max_record_bytes, out, shutdown.clone()));
             }
+            SourceKind::Kafka(cfg) => {
+                let tracker = trackers[&src.name].clone();
+                // Offsets are committed once a store sink has made the records durable.
+                let durable = (!store_sinks_of(config, &src.name).is_empty()).then(|| {
+                    let (tx, rx) = mpsc::unbounded_channel();
+                    tracker.set_durable_hook(tx);
+                    rx
+                });
+                let store_path = store_sinks_of(config, &src.name).first().and_then(|sink| {
+                    config.sinks.iter().find(|s| &s.name == sink).and_then(|s| match &s.kind {
+                        SinkKind::Store { path, .. } => Some(path.clone()),
+                        _ => None,
+                    })
+                });
+                let k = KafkaSourceTask {
+                    store_path,
+                    name,
+                    cfg: cfg.clone(),
+                    max: config.pipeline.max_record_bytes,
+                    tracker,
+                    stored: stored_positions.remove(&src.name).unwrap_or_default(),
+                    durable,
+                    out,
+                    shutdown: shutdown.clone(),
+                };
+                tasks.spawn(k.run());
+            }
         }
     }
     // Stages hold the only senders now: channels close as their producers finish.
@@ -267,6 +300,7 @@ pub async fn run(config: &Config, options: RunOptions) -> Result<Counters, RunEr
     let status = |live: &Live| Status {
         counters: live.snapshot(),
         degraded: live.degraded.load(Ordering::Relaxed),
+        last_source_error: live.last_source_error.lock().unwrap_or_else(|p| p.into_inner()).clone(),
         queues: queue_probe
             .iter()
             .filter_map(|(n, w)| {

@@ -4,6 +4,7 @@
 use std::sync::Arc;
 
 use fieldkit_events::RawInput;
+use fieldkit_events::mapping::Header;
 use fieldkit_events::mapping::jq::{Globals, Outcome, Program};
 use jaq_json::Val;
 use tokio::sync::mpsc::Receiver;
@@ -11,7 +12,7 @@ use tokio::sync::mpsc::Receiver;
 use crate::config::{TransformKind, UNMATCHED_ROUTE};
 use crate::counters::add;
 use crate::outputs::Outputs;
-use crate::record::{Item, Record};
+use crate::record::{Item, Origin, Record};
 
 /// Records taken from the input channel at once: amortises channel costs. Part of the
 /// memory bound (see the runtime's docs).
@@ -25,7 +26,8 @@ pub(crate) async fn run(kind: TransformKind, mut rx: Receiver<Record>, outs: Vec
             let target = match &kind {
                 TransformKind::Summarize { mapping } => {
                     if let Item::Raw(payload) = &r.item {
-                        let input = RawInput::new(payload, r.origin.received_ms);
+                        let headers = headers_of(&r.origin);
+                        let input = RawInput::new(payload, r.origin.received_ms).with_headers(&headers);
                         let input = match &r.origin.position {
                             Some(p) => input.with_source(p),
                             None => input,
@@ -49,6 +51,18 @@ pub(crate) async fn run(kind: TransformKind, mut rx: Receiver<Record>, outs: Vec
                         0
                     }
                 },
+                TransformKind::FilterHeader { name, equals } => {
+                    let pass = matches!(r.item, Item::Dead(_))
+                        || r.origin.headers.iter().any(|(n, v)| {
+                            n == name && equals.as_ref().is_none_or(|e| v.as_deref() == Some(e.as_bytes()))
+                        });
+                    if !pass {
+                        add(&outs[0].1.live.filtered, 1);
+                        r.ack.settle();
+                        continue;
+                    }
+                    0
+                }
                 TransformKind::Extract { expression } => {
                     match eval(expression, &r) {
                         Eval::Pass => {}
@@ -104,6 +118,11 @@ enum Eval {
     Dead(Item),
 }
 
+/// The record's Kafka headers, borrowed for a mapping or jq (`$headers`).
+fn headers_of(origin: &Origin) -> Vec<Header<'_>> {
+    origin.headers.iter().map(|(name, value)| Header { name, value: value.as_deref() }).collect()
+}
+
 fn payload_of(item: &Item) -> Vec<u8> {
     match item {
         Item::Raw(b) => b.clone(),
@@ -128,7 +147,8 @@ fn eval(p: &Program, r: &Record) -> Eval {
             return Eval::Dead(r.dead(bytes.into_owned(), "invalid_json", format!("payload is not valid JSON: {e}")));
         }
     };
-    let input = RawInput::new(&bytes, r.origin.received_ms);
+    let headers = headers_of(&r.origin);
+    let input = RawInput::new(&bytes, r.origin.received_ms).with_headers(&headers);
     let input = match &r.origin.position {
         Some(pos) => input.with_source(pos),
         None => input,

@@ -113,7 +113,7 @@ pub(super) fn check(text: &str, config: &Config, spans: &Spans, errors: &mut Vec
         let k = match &t.kind {
             TransformKind::Summarize { .. } => Some(Kind::Summary),
             TransformKind::Extract { .. } => Some(Kind::Raw),
-            TransformKind::Filter { .. } | TransformKind::Route { .. } => {
+            TransformKind::Filter { .. } | TransformKind::FilterHeader { .. } | TransformKind::Route { .. } => {
                 let kinds: HashSet<Option<Kind>> =
                     t.inputs.iter().map(|i| kind_of(split_input(i).0, config, memo)).collect();
                 if kinds.len() == 1 { kinds.into_iter().next().flatten() } else { None }

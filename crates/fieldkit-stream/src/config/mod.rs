@@ -58,6 +58,41 @@ pub enum SourceKind {
         poll_interval: Duration,
     },
     Stdin,
+    /// A Kafka consumer in a consumer group.
+    Kafka(KafkaSource),
+}
+
+/// `type = "kafka"`: offsets are committed only once what was read is durably stored.
+#[derive(Clone, PartialEq, Eq)]
+pub struct KafkaSource {
+    /// `bootstrap.servers`.
+    pub brokers: String,
+    /// Topic names; a `topic_regex` is one entry starting with `^` (librdkafka's convention).
+    pub topics: Vec<String>,
+    /// `group.id`.
+    pub group: String,
+    /// Every other librdkafka property, verbatim (`security.protocol`, `sasl.*`, `ssl.*` ...).
+    pub properties: Vec<(String, String)>,
+}
+
+/// Properties whose values may hold secrets are not printed.
+impl fmt::Debug for KafkaSource {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let props: Vec<String> = self
+            .properties
+            .iter()
+            .map(|(k, v)| {
+                let secret = ["password", "secret", "key", "token", "jaas"].iter().any(|w| k.contains(w));
+                if secret { format!("{k}=***") } else { format!("{k}={v}") }
+            })
+            .collect();
+        f.debug_struct("KafkaSource")
+            .field("brokers", &self.brokers)
+            .field("topics", &self.topics)
+            .field("group", &self.group)
+            .field("properties", &props)
+            .finish()
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -76,6 +111,12 @@ pub enum TransformKind {
     Filter {
         condition: Arc<Program>,
     },
+    /// `header = { name = "...", equals = "..." }`: on Kafka headers, without decoding the
+    /// payload. Passes when a header of that name exists (and, with `equals`, has that value).
+    FilterHeader {
+        name: String,
+        equals: Option<String>,
+    },
     Extract {
         expression: Arc<Program>,
     },
@@ -90,6 +131,7 @@ impl fmt::Debug for TransformKind {
         match self {
             TransformKind::Summarize { mapping } => write!(f, "Summarize({})", mapping.id()),
             TransformKind::Filter { condition } => write!(f, "Filter({})", condition.source()),
+            TransformKind::FilterHeader { name, equals } => write!(f, "FilterHeader({name} = {equals:?})"),
             TransformKind::Extract { expression } => write!(f, "Extract({})", expression.source()),
             TransformKind::Route { routes } => {
                 f.debug_list().entries(routes.iter().map(|(n, p)| format!("{n}: {}", p.source()))).finish()

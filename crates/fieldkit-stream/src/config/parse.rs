@@ -14,7 +14,7 @@ use toml::de::{DeTable, DeValue};
 
 use super::interp::interpolate;
 use super::{
-    Config, ConfigError, PipelineOptions, SinkConfig, SinkKind, SourceConfig, SourceKind, TransformConfig,
+    Config, ConfigError, KafkaSource, PipelineOptions, SinkConfig, SinkKind, SourceConfig, SourceKind, TransformConfig,
     TransformKind, UNMATCHED_ROUTE,
 };
 
@@ -268,13 +268,111 @@ impl<'t> Walker<'t> {
                 self.known_keys(t, "", &["type"]);
                 SourceKind::Stdin
             }
+            "kafka" => SourceKind::Kafka(self.kafka(name, t, at)?),
             other => {
                 let at = Self::entry(t, "type").map_or(at, |(_, v)| v.span().start);
-                self.err(at, format!("unknown source type `{other}` (expected file or stdin)"));
+                self.err(at, format!("unknown source type `{other}` (expected file, stdin or kafka)"));
                 return None;
             }
         };
         Some(SourceConfig { name: name.to_owned(), kind })
+    }
+
+    /// `[sources.NAME] type = "kafka"` and its `[sources.NAME.properties]`.
+    fn kafka(&mut self, name: &str, t: &DeTable<'_>, at: usize) -> Option<KafkaSource> {
+        let what = format!("sources.{name}");
+        self.known_keys(t, "", &["type", "brokers", "topics", "topic_regex", "group", "properties"]);
+        let brokers = self.required_string(t, "brokers", at, &what);
+        let group = self.required_string(t, "group", at, &what);
+        let mut topics = Vec::new();
+        match (Self::entry(t, "topics"), Self::entry(t, "topic_regex")) {
+            (Some(_), Some((_, v))) => {
+                self.err(v.span().start, format!("{what}: give `topics` or `topic_regex`, not both"));
+            }
+            (None, None) => self.err(at, format!("{what}: `topics` (a list) or `topic_regex` is required")),
+            (None, Some((_, v))) => {
+                let start = v.span().start;
+                match self.string(t, "topic_regex") {
+                    Some(r) if r.is_empty() => self.err(start, "`topic_regex` is empty"),
+                    Some(r) => topics.push(if r.starts_with('^') { r } else { format!("^{r}") }),
+                    None => {}
+                }
+            }
+            (Some((_, v)), None) => match v.get_ref() {
+                DeValue::Array(items) if !items.is_empty() => {
+                    for item in items.iter() {
+                        match item.get_ref() {
+                            DeValue::String(s) => match interpolate(s, self.env) {
+                                Ok(s) if s.is_empty() || s.starts_with('^') => self.err(
+                                    item.span().start,
+                                    "a topic name must not be empty or start with `^` (use `topic_regex`)",
+                                ),
+                                Ok(s) => topics.push(s),
+                                Err(e) => self.err(item.span().start, format!("`topics`: {e}")),
+                            },
+                            other => self
+                                .err(item.span().start, format!("a topic must be a string, not {}", other.type_str())),
+                        }
+                    }
+                }
+                DeValue::Array(_) => self.err(v.span().start, "`topics` is empty"),
+                other => {
+                    self.err(v.span().start, format!("`topics` must be a list of names, not {}", other.type_str()))
+                }
+            },
+        }
+        let mut properties = Vec::new();
+        if let Some(props) = self.table(t, "properties") {
+            for (k, v) in props.iter() {
+                let key = k.get_ref().to_string();
+                let value = match v.get_ref() {
+                    DeValue::String(s) => match interpolate(s, self.env) {
+                        Ok(s) => s,
+                        Err(e) => {
+                            self.err(v.span().start, format!("`properties.{key}`: {e}"));
+                            continue;
+                        }
+                    },
+                    DeValue::Boolean(b) => b.to_string(),
+                    DeValue::Integer(i) => i.as_str().replace('_', ""),
+                    other => {
+                        self.err(
+                            v.span().start,
+                            format!("`properties.{key}` must be a string, number or boolean, not {}", other.type_str()),
+                        );
+                        continue;
+                    }
+                };
+                match key.as_str() {
+                    "enable.auto.commit" | "enable.auto.offset.store" if value != "false" => self.err(
+                        v.span().start,
+                        format!(
+                            "`properties.{key}` must stay false: fieldkit commits offsets itself, only after \
+                             the records are durably stored (automatic commits could lose records)"
+                        ),
+                    ),
+                    "enable.auto.commit" | "enable.auto.offset.store" => {}
+                    "bootstrap.servers" | "metadata.broker.list" | "group.id" => self.err(
+                        k.span().start,
+                        format!("`properties.{key}`: set it with `brokers` / `group` in [sources.{name}]"),
+                    ),
+                    _ => {
+                        // librdkafka checks names and values without touching the network.
+                        let mut c = rdkafka::ClientConfig::new();
+                        c.set(&key, &value);
+                        match c.create_native_config() {
+                            Ok(_) => properties.push((key, value)),
+                            // Only librdkafka's description: the value may be a secret.
+                            Err(rdkafka::error::KafkaError::ClientConfig(_, desc, _, _)) => {
+                                self.err(k.span().start, format!("`properties.{key}`: {desc}"))
+                            }
+                            Err(e) => self.err(k.span().start, format!("`properties.{key}`: {e}")),
+                        }
+                    }
+                }
+            }
+        }
+        Some(KafkaSource { brokers: brokers?, topics, group: group?, properties })
     }
 
     fn transform(&mut self, name: &str, t: &DeTable<'_>) -> Option<TransformConfig> {
@@ -290,8 +388,22 @@ impl<'t> Walker<'t> {
                 TransformKind::Summarize { mapping: Arc::new(self.mapping(&mapping, offset)?) }
             }
             "filter" => {
-                self.known_keys(t, "", &["type", "inputs", "condition"]);
-                TransformKind::Filter { condition: self.compile(t, "condition", at, &what)? }
+                self.known_keys(t, "", &["type", "inputs", "condition", "header"]);
+                match (Self::entry(t, "condition"), Self::entry(t, "header")) {
+                    (Some(_), Some((_, v))) => {
+                        self.err(v.span().start, format!("{what}: give `condition` or `header`, not both"));
+                        return None;
+                    }
+                    (None, Some(_)) => {
+                        let h = self.table(t, "header")?;
+                        let hat = Self::entry(t, "header").map_or(at, |(_, v)| v.span().start);
+                        self.known_keys(h, "header.", &["name", "equals"]);
+                        let name = self.required_string(h, "name", hat, &format!("{what}.header"))?;
+                        let equals = self.string(h, "equals");
+                        TransformKind::FilterHeader { name, equals }
+                    }
+                    _ => TransformKind::Filter { condition: self.compile(t, "condition", at, &what)? },
+                }
             }
             "extract" => {
                 self.known_keys(t, "", &["type", "inputs", "expression"]);

@@ -31,6 +31,15 @@ pub(crate) struct StoreSink {
     pub live: Arc<Live>,
 }
 
+impl Drop for StoreSink {
+    fn drop(&mut self) {
+        // Ended (drained, or failed): sources waiting for durable positions stop waiting.
+        for (_, tracker) in &self.sources {
+            tracker.close_durable_hook();
+        }
+    }
+}
+
 const MAX_BACKOFF: Duration = Duration::from_secs(5);
 
 impl StoreSink {
@@ -121,8 +130,15 @@ impl StoreSink {
                     add(&self.live.duplicates, o.events_duplicate + o.dead_letters_duplicate);
                     add(&self.live.dead_lettered, o.dead_letters_new);
                     self.live.degraded.store(false, Ordering::Relaxed);
-                    for (k, v) in advanced {
-                        written.insert(k, v);
+                    let mut durable: HashMap<String, Vec<(String, i32, i64)>> = HashMap::new();
+                    for ((source, topic, partition), v) in advanced {
+                        durable.entry(source.clone()).or_default().push((topic.clone(), partition, v));
+                        written.insert((source, topic, partition), v);
+                    }
+                    for (source, tracker) in &self.sources {
+                        if let Some(d) = durable.remove(source) {
+                            tracker.durable(d);
+                        }
                     }
                     return Ok(());
                 }

@@ -136,8 +136,12 @@ impl FileSource {
                 .deliver(&f.topic, f.generation, start, start, f.offset)
                 .map_err(|e| RunError::Source { source_name: self.name.to_string(), detail: e.to_string() })?;
             let position = SourcePosition { topic: f.topic.clone(), partition: f.generation, offset: start };
-            let origin =
-                Arc::new(Origin { source: self.name.clone(), position: Some(position), received_ms: now_ms() });
+            let origin = Arc::new(Origin {
+                source: self.name.clone(),
+                position: Some(position),
+                received_ms: now_ms(),
+                headers: Vec::new(),
+            });
             let ack = Ack::new(Some(self.tracker.clone()), idx, start);
             let mut record = Record { origin, item: Item::Raw(Vec::new()), ack };
             record.item = if too_long {

@@ -1,6 +1,7 @@
 //! Sources: read records, register them with their tracker, and send them downstream.
 
 pub(crate) mod file;
+pub(crate) mod kafka;
 pub(crate) mod lines;
 pub(crate) mod stdin;
 

@@ -45,7 +45,8 @@ pub(crate) async fn run(name: Arc<str>, max: usize, out: Outputs, shutdown: Shut
         let idx = tracker
             .deliver("stdin", 0, 0, n, n + 1)
             .map_err(|e| RunError::Source { source_name: name.to_string(), detail: e.to_string() })?;
-        let origin = Arc::new(Origin { source: name.clone(), position: None, received_ms: now_ms() });
+        let origin =
+            Arc::new(Origin { source: name.clone(), position: None, received_ms: now_ms(), headers: Vec::new() });
         let mut record = Record { origin, item: Item::Raw(Vec::new()), ack: Ack::new(Some(tracker.clone()), idx, n) };
         n += 1;
         record.item = if too_long {
