@@ -332,6 +332,37 @@ inputs = ["k"]
     assert!(errors.iter().any(|e| e.message.contains("`topic_regex` is required")), "{errors:?}");
 }
 
+/// TLS and SCRAM settings as Kafka users write them are accepted (librdkafka is built with
+/// OpenSSL); librdkafka still rejects what it does not know.
+#[test]
+fn tls_and_scram_settings_validate() {
+    let text = r#"
+[sources.k]
+type = "kafka"
+brokers = "broker1:9093"
+topics = ["maas_notifications"]
+group = "fieldkit"
+
+[sources.k.properties]
+"security.protocol" = "SASL_SSL"
+"sasl.mechanism" = "SCRAM-SHA-512"
+"sasl.username" = "fieldkit"
+"sasl.password" = "${KAFKA_PASSWORD}"
+"ssl.ca.location" = "/etc/kafka/ca.pem"
+"ssl.endpoint.identification.algorithm" = "https"
+
+[sinks.out]
+type = "stdout"
+inputs = ["k"]
+"#;
+    let env = [("KAFKA_PASSWORD".to_owned(), "s3cret".to_owned())];
+    validate(text, env.clone()).unwrap_or_else(|e| panic!("TLS + SCRAM config refused: {e:?}"));
+    let bad = text.replace("\"SASL_SSL\"", "\"SASL_TLS\"");
+    let errors = validate(&bad, env).unwrap_err();
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert_eq!(errors[0].line, 9, "{errors:?}");
+}
+
 #[test]
 fn offsets_are_not_committed_while_the_store_cannot_commit() {
     let cluster = cluster();
