@@ -188,8 +188,8 @@ pub struct RunArgs {
     #[arg(long, short = 'c', value_name = "FILE")]
     pub config: PathBuf,
     /// How often to print the one-line status on stderr (e.g. 10s, 1m; 0 = never).
-    #[arg(long, default_value = "10s", value_name = "DURATION", value_parser = parse_duration_secs)]
-    pub status_interval: u64,
+    #[arg(long, default_value = "10s", value_name = "DURATION", value_parser = parse_duration)]
+    pub status_interval: std::time::Duration,
     /// Print the final counters as JSON on stdout.
     #[arg(long)]
     pub json: bool,
@@ -201,18 +201,6 @@ pub struct ValidateArgs {
     /// The pipeline config (TOML).
     #[arg(long, short = 'c', value_name = "FILE")]
     pub config: PathBuf,
-}
-
-/// `10s`, `2m`, `1h`, `0`: whole seconds.
-pub fn parse_duration_secs(text: &str) -> Result<u64, String> {
-    let t = text.trim();
-    let (num, mult) = match t.chars().last() {
-        Some('s') => (&t[..t.len() - 1], 1),
-        Some('m') => (&t[..t.len() - 1], 60),
-        Some('h') => (&t[..t.len() - 1], 3600),
-        _ => (t, 1),
-    };
-    num.parse::<u64>().map(|n| n * mult).map_err(|_| format!("{text:?} is not a duration like 10s, 2m or 1h"))
 }
 
 #[derive(Args, Debug)]

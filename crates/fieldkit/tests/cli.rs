@@ -1,11 +1,13 @@
 //! The binary end to end: every command on real sample bundles, as a user or a CI job runs it.
 
+mod common;
+
 use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
-use assert_cmd::Command;
+use common::{run, stderr, stdout};
 use serde_json::Value;
 
 fn repo() -> PathBuf {
@@ -14,24 +16,6 @@ fn repo() -> PathBuf {
 
 fn tls_outage() -> PathBuf {
     repo().join("examples/bundles/tls-outage")
-}
-
-fn fieldkit() -> Command {
-    let mut cmd = Command::cargo_bin("fieldkit").unwrap();
-    cmd.env("NO_COLOR", "1");
-    cmd
-}
-
-fn run(args: &[&str]) -> Output {
-    fieldkit().args(args).output().unwrap()
-}
-
-fn stdout(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
-fn stderr(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
 }
 
 fn json(out: &Output) -> Value {

@@ -2,13 +2,15 @@
 //! Cloud Monitoring notifications (the samples in ../shared/data/maas, read in place and varied
 //! per test) mapped by the built-in mapping, as `fieldkit run` will store them.
 
+mod common;
+
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Output, Stdio};
+use std::process::{Child, Stdio};
 use std::sync::mpsc::{self, Receiver};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use assert_cmd::Command;
+use common::{fieldkit, run, stderr, stdout};
 use fieldkit_events::mapping::{Mapping, RawInput};
 use fieldkit_events::{MonitoringEvent, SourcePosition};
 use fieldkit_store::{Batch, DeadLetter, PositionAdvance, Store};
@@ -136,24 +138,6 @@ fn fixture() -> Fixture {
     let outcome = store.commit(&batch).unwrap();
     assert_eq!((outcome.events_new, outcome.dead_letters_new), (7, 2));
     Fixture { _dir: dir, store: store_path, now }
-}
-
-fn fieldkit() -> Command {
-    let mut cmd = Command::cargo_bin("fieldkit").unwrap();
-    cmd.env("NO_COLOR", "1").env_remove("FIELDKIT_STORE").env_remove("COLUMNS");
-    cmd
-}
-
-fn run(args: &[&str]) -> Output {
-    fieldkit().args(args).output().unwrap()
-}
-
-fn stdout(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
-fn stderr(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
 }
 
 fn ok_json(args: &[&str]) -> Value {

@@ -46,11 +46,11 @@ pub fn run(args: RunArgs) -> Result<u8> {
     .context("installing the Ctrl-C handler")?;
     let options = RunOptions {
         shutdown,
-        status: (args.status_interval > 0).then(|| {
+        status: (!args.status_interval.is_zero()).then(|| {
             Box::new(|status: &fieldkit_stream::Status| eprintln!("fieldkit: {status}"))
                 as fieldkit_stream::StatusCallback
         }),
-        status_interval: Duration::from_secs(args.status_interval.max(1)),
+        status_interval: args.status_interval.max(Duration::from_millis(100)),
     };
     let counters = fieldkit_stream::run_blocking(&config, options)?;
     if args.json {
