@@ -22,6 +22,7 @@
 //! ```
 
 mod batch;
+mod commit;
 mod error;
 mod position;
 mod query;
@@ -33,3 +34,6 @@ pub use error::StoreError;
 pub use position::{InputPosition, Watermark, WatermarkError};
 pub use query::{AlertingCheck, EventFilter, NoisyCheck, StateChange, StoredEvent, TenantAlerts, Top, TopQuery};
 pub use store::{Durability, Stats, Store, StoreOptions};
+
+#[doc(hidden)]
+pub use schema::create_at_version;

@@ -227,18 +227,14 @@ impl Store {
     }
 
     fn changes(&self, since: i64, now: i64, limit: i64) -> Result<Vec<StateChange>, StoreError> {
-        // The state before an event: the payload's own previous_state, else the latest earlier
-        // summary of the same series, ordered by (event time, dedup key) like current_state.
+        // The state before an event: the payload's own previous_state, else the state of the
+        // series' latest earlier event when it was written (`prior_state`: '' for the first of
+        // its series, a change; NULL when it arrived late, which is not reported as a change).
         let mut stmt = self.conn().prepare_cached(
             "SELECT id, event_time_ms, tenant, environment, node, check_name, alarm, prev, state, message FROM (
-                SELECT m.*, COALESCE(m.previous_state, (
-                    SELECT p.state FROM monitoring p
-                    WHERE p.tenant = m.tenant AND p.environment = m.environment AND p.node = m.node
-                      AND p.check_name = m.check_name AND p.alarm IS m.alarm
-                      AND (p.event_time_ms, p.dedup_key) < (m.event_time_ms, m.dedup_key)
-                    ORDER BY p.event_time_ms DESC, p.dedup_key DESC LIMIT 1)) AS prev
+                SELECT m.*, COALESCE(m.previous_state, m.prior_state) AS prev
                 FROM monitoring m WHERE m.event_time_ms > ?1 AND m.event_time_ms <= ?2)
-             WHERE prev IS NULL OR prev != state
+             WHERE prev = '' OR prev != state
              ORDER BY event_time_ms DESC, id DESC
              LIMIT ?3",
         )?;
@@ -259,7 +255,7 @@ impl Store {
         let mut out = Vec::new();
         for row in rows {
             let (id, event_time_ms, tenant, environment, node, check, alarm, prev, state, message) = row?;
-            let from = prev.map(|p| parse_state("monitoring", id, &p)).transpose()?;
+            let from = prev.filter(|p| !p.is_empty()).map(|p| parse_state("monitoring", id, &p)).transpose()?;
             let to = parse_state("monitoring", id, &state)?;
             out.push(StateChange { id, event_time_ms, tenant, environment, node, check, alarm, from, to, message });
         }

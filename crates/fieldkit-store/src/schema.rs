@@ -86,10 +86,120 @@ const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (source_name, topic, partition)
     ) WITHOUT ROWID;
     "#,
+    // 2: a layout that writes less per event. Version 1 added every event at a random place in
+    // four B-trees (the dedup key, a six-column series index, the current-state key and its
+    // state index), so a 1,000-event transaction dirtied thousands of pages. Now:
+    // * `series` holds each series once, with its current state (was `current_state`), so an
+    //   event row carries an integer instead of five strings;
+    // * events are unique by dedup key through an index of its 64-bit hash (8 bytes a key
+    //   instead of the key's text); the key itself is compared on the rare hash match;
+    // * the series index is gone: the state an event changed from is recorded when it is
+    //   written (`prior_state`), which was the index's main use;
+    // * `monitoring` and `current_state` remain, as views, for readers and ad-hoc SQL.
+    r#"
+    CREATE TABLE series (
+        id            INTEGER PRIMARY KEY,
+        tenant        TEXT    NOT NULL,
+        environment   TEXT    NOT NULL,
+        node          TEXT    NOT NULL,
+        check_name    TEXT    NOT NULL,
+        alarm         TEXT    NOT NULL,
+        state         TEXT    NOT NULL CHECK (state IN ('OK', 'WARNING', 'CRITICAL', 'UNKNOWN')),
+        event_time_ms INTEGER NOT NULL,
+        dedup_key     TEXT    NOT NULL,
+        message       TEXT,
+        UNIQUE (tenant, environment, node, check_name, alarm)
+    );
+    INSERT INTO series (tenant, environment, node, check_name, alarm, state, event_time_ms, dedup_key, message)
+        SELECT tenant, environment, node, check_name, alarm, state, event_time_ms, dedup_key, message
+        FROM current_state ORDER BY tenant, environment, node, check_name, alarm;
+
+    -- prior_state: the state of the latest earlier event of the series when this one was
+    -- written; '' for the first event of its series; NULL when unknown (the event arrived
+    -- after a later event of its series had been stored).
+    CREATE TABLE event (
+        id               INTEGER PRIMARY KEY,
+        series_id        INTEGER NOT NULL REFERENCES series (id),
+        dedup_hash       INTEGER NOT NULL,
+        dedup_key        TEXT    NOT NULL,
+        event_time_ms    INTEGER NOT NULL,
+        received_time_ms INTEGER NOT NULL,
+        state            TEXT    NOT NULL CHECK (state IN ('OK', 'WARNING', 'CRITICAL', 'UNKNOWN')),
+        previous_state   TEXT             CHECK (previous_state IN ('OK', 'WARNING', 'CRITICAL', 'UNKNOWN')),
+        prior_state      TEXT             CHECK (prior_state IN ('', 'OK', 'WARNING', 'CRITICAL', 'UNKNOWN')),
+        message          TEXT,
+        metrics          TEXT    NOT NULL DEFAULT '[]',
+        source_topic     TEXT,
+        source_partition INTEGER,
+        source_offset    INTEGER
+    );
+    INSERT INTO event (id, series_id, dedup_hash, dedup_key, event_time_ms, received_time_ms, state,
+            previous_state, prior_state, message, metrics, source_topic, source_partition, source_offset)
+        SELECT m.id, s.id, fieldkit_dedup_hash(m.dedup_key), m.dedup_key, m.event_time_ms, m.received_time_ms,
+            m.state, m.previous_state,
+            COALESCE((SELECT p.state FROM monitoring p
+                WHERE p.tenant = m.tenant AND p.environment = m.environment AND p.node = m.node
+                  AND p.check_name = m.check_name AND p.alarm IS m.alarm
+                  AND (p.event_time_ms, p.dedup_key) < (m.event_time_ms, m.dedup_key)
+                ORDER BY p.event_time_ms DESC, p.dedup_key DESC LIMIT 1), ''),
+            m.message, m.metrics, m.source_topic, m.source_partition, m.source_offset
+        FROM monitoring m JOIN series s
+          ON s.tenant = m.tenant AND s.environment = m.environment AND s.node = m.node
+         AND s.check_name = m.check_name AND s.alarm = COALESCE(m.alarm, '')
+        ORDER BY m.id;
+    DROP TABLE monitoring;
+    DROP TABLE current_state;
+    CREATE INDEX event_by_dedup_hash ON event (dedup_hash);
+    CREATE INDEX event_by_time ON event (event_time_ms);
+
+    CREATE VIEW monitoring AS
+        SELECT e.id, e.dedup_key, e.event_time_ms, e.received_time_ms, s.tenant, s.environment, s.node,
+            s.check_name, NULLIF(s.alarm, '') AS alarm, e.state, e.previous_state, e.prior_state, e.message,
+            e.metrics, e.source_topic, e.source_partition, e.source_offset, e.series_id
+        FROM event e JOIN series s ON s.id = e.series_id;
+    CREATE VIEW current_state AS
+        SELECT tenant, environment, node, check_name, alarm, state, event_time_ms, dedup_key, message,
+            id AS series_id
+        FROM series;
+    "#,
 ];
+
+/// The 64-bit identity hash of a dedup key: the first 8 bytes of its SHA-256, big-endian, as a
+/// signed integer (SQLite's integer type). Stable across versions: stores depend on it. Also
+/// registered as the SQL function `fieldkit_dedup_hash(text)` for migrations.
+pub(crate) fn dedup_hash(key: &str) -> i64 {
+    use sha2::{Digest, Sha256};
+    let digest = Sha256::digest(key.as_bytes());
+    let mut first = [0u8; 8];
+    first.copy_from_slice(&digest[..8]);
+    i64::from_be_bytes(first)
+}
+
+/// Registers the SQL functions migrations use.
+pub(crate) fn register_functions(conn: &Connection) -> rusqlite::Result<()> {
+    use rusqlite::functions::FunctionFlags;
+    let flags = FunctionFlags::SQLITE_UTF8 | FunctionFlags::SQLITE_DETERMINISTIC;
+    conn.create_scalar_function("fieldkit_dedup_hash", 1, flags, |ctx| {
+        let key: String = ctx.get(0)?;
+        Ok(dedup_hash(&key))
+    })
+}
 
 /// The schema version this code writes.
 pub(crate) const VERSION: i64 = MIGRATIONS.len() as i64;
+
+/// Creates a store file at an older schema `version`, for migration tests.
+#[doc(hidden)]
+pub fn create_at_version(path: &Path, version: i64) -> Result<Connection, StoreError> {
+    let conn = Connection::open(path)?;
+    register_functions(&conn)?;
+    conn.pragma_update(None, "application_id", APPLICATION_ID)?;
+    for (i, step) in MIGRATIONS.iter().enumerate().take(usize::try_from(version).unwrap_or(0)) {
+        conn.execute_batch(step)?;
+        conn.pragma_update(None, "user_version", i as i64 + 1)?;
+    }
+    Ok(conn)
+}
 
 /// Brings the store up to [`VERSION`], refusing files that are not fieldkit stores or that a
 /// newer fieldkit has migrated further.

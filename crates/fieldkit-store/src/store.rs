@@ -4,14 +4,13 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use rusqlite::{Connection, OpenFlags, OptionalExtension, TransactionBehavior, params};
+use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
 use serde::Serialize;
 
 use crate::batch::{Batch, CommitOutcome, PositionAdvance};
 use crate::error::StoreError;
 use crate::position::InputPosition;
 use crate::schema;
-use fieldkit_events::State;
 
 /// How hard a commit works to survive power loss.
 ///
@@ -110,6 +109,7 @@ impl Store {
             Durability::Normal => "NORMAL",
         };
         conn.pragma_update(None, "synchronous", sync)?;
+        schema::register_functions(&conn)?;
         schema::migrate(&mut conn, &path)?;
         Ok(Store { conn, path })
     }
@@ -129,77 +129,7 @@ impl Store {
     /// retried.
     pub fn commit(&mut self, batch: &Batch) -> Result<CommitOutcome, StoreError> {
         validate(batch)?;
-        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let mut out = CommitOutcome::default();
-        {
-            let mut insert_event = tx.prepare_cached(INSERT_EVENT)?;
-            let mut upsert_current = tx.prepare_cached(UPSERT_CURRENT)?;
-            for e in &batch.events {
-                let metrics = serde_json::to_string(&e.metrics)
-                    .map_err(|err| StoreError::InvalidBatch(format!("event {}: metrics: {err}", e.dedup_key)))?;
-                let src = e.source.as_ref();
-                let inserted = insert_event.execute(params![
-                    e.dedup_key,
-                    e.event_time_ms,
-                    e.received_time_ms,
-                    e.tenant,
-                    e.environment,
-                    e.node,
-                    e.check,
-                    e.alarm,
-                    e.state.as_str(),
-                    e.previous_state.map(State::as_str),
-                    e.message,
-                    metrics,
-                    src.map(|s| s.topic.as_str()),
-                    src.map(|s| s.partition),
-                    src.map(|s| s.offset),
-                ])?;
-                if inserted == 1 {
-                    out.events_new += 1;
-                    upsert_current.execute(params![
-                        e.tenant,
-                        e.environment,
-                        e.node,
-                        e.check,
-                        e.alarm.as_deref().unwrap_or(""),
-                        e.state.as_str(),
-                        e.event_time_ms,
-                        e.dedup_key,
-                        e.message,
-                    ])?;
-                } else {
-                    out.events_duplicate += 1;
-                }
-            }
-            let mut insert_dead = tx.prepare_cached(INSERT_DEAD_LETTER)?;
-            for d in &batch.dead_letters {
-                let pos = d.position.as_ref();
-                let inserted = insert_dead.execute(params![
-                    d.received_time_ms,
-                    d.source_name,
-                    pos.map(|p| p.topic.as_str()),
-                    pos.map(|p| p.partition),
-                    pos.map(|p| p.offset),
-                    d.error_kind,
-                    d.error,
-                    d.payload,
-                    d.origin_key(),
-                ])?;
-                if inserted == 1 {
-                    out.dead_letters_new += 1;
-                } else {
-                    out.dead_letters_duplicate += 1;
-                }
-            }
-            let mut advance = tx.prepare_cached(ADVANCE_POSITION)?;
-            for p in &batch.positions {
-                out.positions_advanced +=
-                    advance.execute(params![p.source_name, p.topic, p.partition, p.next_offset])? as u64;
-            }
-        }
-        tx.commit()?;
-        Ok(out)
+        crate::commit::commit(&mut self.conn, batch)
     }
 
     /// Stored positions of a source, by topic and partition.
@@ -255,7 +185,7 @@ impl Store {
             Ok(n.max(0) as u64)
         };
         Ok(Stats {
-            monitoring: count("monitoring")?,
+            monitoring: count("event")?,
             dead_letter: count("dead_letter")?,
             input_position: count("input_position")?,
         })
@@ -311,27 +241,12 @@ fn check_existing(path: &Path) -> Result<(), StoreError> {
     Ok(())
 }
 
-const INSERT_EVENT: &str =
-    "INSERT INTO monitoring (dedup_key, event_time_ms, received_time_ms, tenant, environment, node,
-        check_name, alarm, state, previous_state, message, metrics, source_topic, source_partition, source_offset)
-    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)
-    ON CONFLICT (dedup_key) DO NOTHING";
-
-// Moves forward only in (event_time_ms, dedup_key): the same final row whatever the arrival order.
-const UPSERT_CURRENT: &str = "INSERT INTO current_state (tenant, environment, node, check_name, alarm, state,
-        event_time_ms, dedup_key, message)
-    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
-    ON CONFLICT (tenant, environment, node, check_name, alarm) DO UPDATE SET
-        state = excluded.state, event_time_ms = excluded.event_time_ms,
-        dedup_key = excluded.dedup_key, message = excluded.message
-    WHERE (excluded.event_time_ms, excluded.dedup_key) > (current_state.event_time_ms, current_state.dedup_key)";
-
-const INSERT_DEAD_LETTER: &str = "INSERT INTO dead_letter (received_time_ms, source_name, source_topic,
+pub(crate) const INSERT_DEAD_LETTER: &str = "INSERT INTO dead_letter (received_time_ms, source_name, source_topic,
         source_partition, source_offset, error_kind, error, payload, origin_key)
     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
     ON CONFLICT (origin_key) DO NOTHING";
 
-const ADVANCE_POSITION: &str = "INSERT INTO input_position (source_name, topic, partition, next_offset)
+pub(crate) const ADVANCE_POSITION: &str = "INSERT INTO input_position (source_name, topic, partition, next_offset)
     VALUES (?1, ?2, ?3, ?4)
     ON CONFLICT (source_name, topic, partition) DO UPDATE SET next_offset = excluded.next_offset
     WHERE excluded.next_offset > input_position.next_offset";

@@ -107,7 +107,7 @@ fn a_transaction_that_fails_midway_writes_nothing() {
     // the position: none of it may remain.
     let raw = rusqlite::Connection::open(&path).unwrap();
     raw.execute_batch(
-        "CREATE TRIGGER fail_seventh BEFORE INSERT ON monitoring WHEN NEW.source_offset = 7
+        "CREATE TRIGGER fail_seventh BEFORE INSERT ON event WHEN NEW.source_offset = 7
          BEGIN SELECT RAISE(ABORT, 'injected failure'); END;",
     )
     .unwrap();
@@ -145,7 +145,7 @@ fn reopening_keeps_everything_and_schema_is_versioned() {
     {
         let mut store = Store::open(&path).unwrap();
         store.commit(&batch(0, 0..10)).unwrap();
-        assert_eq!(store.schema_version().unwrap(), 1);
+        assert_eq!(store.schema_version().unwrap(), 2);
     }
     let store = Store::open(&path).unwrap();
     assert_eq!(store.stats().unwrap().monitoring, 8);
@@ -168,7 +168,7 @@ fn foreign_or_newer_files_are_refused() {
     drop(Store::open(&newer).unwrap());
     rusqlite::Connection::open(&newer).unwrap().execute_batch("PRAGMA user_version = 99").unwrap();
     let err = Store::open(&newer).err().unwrap();
-    assert!(matches!(err, StoreError::SchemaTooNew { found: 99, supported: 1 }), "{err}");
+    assert!(matches!(err, StoreError::SchemaTooNew { found: 99, supported: 2 }), "{err}");
 
     let garbage = dir.path().join("garbage.db");
     std::fs::write(&garbage, vec![0x5a; 8192]).unwrap();
@@ -257,4 +257,110 @@ fn opening_an_up_to_date_store_does_not_need_the_write_lock() {
 fn store_can_move_to_another_thread() {
     fn assert_send<T: Send>() {}
     assert_send::<Store>();
+}
+
+#[test]
+fn a_version_1_store_migrates_with_its_rows_current_states_and_changes() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("v1.db");
+    let old = fieldkit_store::create_at_version(&path, 1).unwrap();
+    // Rows as version 1 wrote them: node-0 goes OK -> CRITICAL -> OK, node-1 has one event.
+    for (id, node, minute, state) in
+        [(1, "node-0", 1, "OK"), (2, "node-0", 2, "CRITICAL"), (3, "node-1", 2, "OK"), (4, "node-0", 3, "OK")]
+    {
+        old.execute(
+            "INSERT INTO monitoring (id, dedup_key, event_time_ms, received_time_ms, tenant, environment, node,
+                check_name, alarm, state, message) VALUES (?1, ?2, ?3, ?3, 't1', 'prod', ?4, 'http', NULL, ?5, 'm')",
+            rusqlite::params![id, format!("k{id}"), minute * 60_000, node, state],
+        )
+        .unwrap();
+        old.execute(
+            "INSERT INTO current_state (tenant, environment, node, check_name, alarm, state, event_time_ms, dedup_key)
+             VALUES ('t1', 'prod', ?1, 'http', '', ?2, ?3, ?4)
+             ON CONFLICT DO UPDATE SET state = excluded.state, event_time_ms = excluded.event_time_ms,
+                dedup_key = excluded.dedup_key",
+            rusqlite::params![node, state, minute * 60_000, format!("k{id}")],
+        )
+        .unwrap();
+    }
+    drop(old);
+
+    let mut store = Store::open(&path).unwrap();
+    assert_eq!(store.schema_version().unwrap(), 2);
+    assert!(store.integrity_check().unwrap().is_empty());
+    assert_eq!(store.stats().unwrap().monitoring, 4);
+    let events = store.events(&EventFilter::default()).unwrap();
+    assert_eq!(events.len(), 4);
+    assert!(events.iter().all(|e| e.event.alarm.is_none() && e.event.tenant == "t1"));
+    let raw = rusqlite::Connection::open(&path).unwrap();
+    let priors: Vec<(i64, String)> = raw
+        .prepare("SELECT id, prior_state FROM event ORDER BY id")
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(priors, [(1, "".into()), (2, "OK".into()), (3, "".into()), (4, "CRITICAL".into())]);
+    // The migrated dedup index still recognises stored events.
+    let mut replay = common::event(0, 0);
+    replay.dedup_key = "k2".into();
+    replay.node = "node-0".into();
+    replay.alarm = None;
+    let o = store.commit(&Batch { events: vec![replay], ..Batch::default() }).unwrap();
+    assert_eq!((o.events_new, o.events_duplicate), (0, 1));
+}
+
+#[test]
+fn current_state_and_prior_states_do_not_depend_on_batching_or_order() {
+    use fieldkit_events::State::{Critical, Ok as Fine, Warning};
+    let states = [Fine, Critical, Warning, Fine, Critical];
+    let events: Vec<_> = states
+        .iter()
+        .enumerate()
+        .map(|(i, s)| {
+            let mut e = event(0, i as i64);
+            e.node = "n".into();
+            e.state = *s;
+            e
+        })
+        .collect();
+    let current = |store: &Store| {
+        let top = store.top(&fieldkit_store::TopQuery::new(1_800_000_000_000)).unwrap();
+        serde_json::to_value(&top.alerting).unwrap()
+    };
+    // All in one batch, in reverse order.
+    let dir = tempfile::tempdir().unwrap();
+    let mut one = Store::open(dir.path().join("one.db")).unwrap();
+    one.commit(&Batch { events: events.iter().rev().cloned().collect(), ..Batch::default() }).unwrap();
+    // One at a time, in order.
+    let mut each = Store::open(dir.path().join("each.db")).unwrap();
+    for e in &events {
+        each.commit(&Batch { events: vec![e.clone()], ..Batch::default() }).unwrap();
+    }
+    assert_eq!(current(&one), current(&each));
+    assert_eq!(current(&one)[0]["checks"][0]["state"], "CRITICAL");
+    let priors = |path: &str| -> Vec<(String, Option<String>)> {
+        rusqlite::Connection::open(dir.path().join(path))
+            .unwrap()
+            .prepare("SELECT dedup_key, prior_state FROM event ORDER BY event_time_ms")
+            .unwrap()
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap()
+    };
+    let expected: Vec<(String, Option<String>)> = [None, Some(Fine), Some(Critical), Some(Warning), Some(Fine)]
+        .iter()
+        .enumerate()
+        .map(|(i, s)| (format!("k/0/{i}"), Some(s.map_or("", |s| s.as_str()).to_owned())))
+        .collect();
+    assert_eq!(priors("one.db"), expected);
+    assert_eq!(priors("each.db"), expected);
+    // A late event (older than the stored latest) changes nothing current and has no known prior.
+    let mut late = event(0, -1);
+    late.node = "n".into();
+    late.state = Warning;
+    each.commit(&Batch { events: vec![late], ..Batch::default() }).unwrap();
+    assert_eq!(current(&each), current(&one));
+    assert_eq!(priors("each.db")[0], ("k/0/-1".to_owned(), None));
 }

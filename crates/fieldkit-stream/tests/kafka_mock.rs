@@ -62,10 +62,17 @@ fn produce(brokers: &str, range: std::ops::Range<u64>) {
 }
 
 fn config(brokers: &str, store: &std::path::Path) -> Config {
+    config_with(brokers, store, 500, 1024)
+}
+
+/// `batch_size` and `channel_capacity` set how fast a member stores and how far it reads
+/// ahead: a rebalance test needs a member slow enough to be caught mid-stream.
+fn config_with(brokers: &str, store: &std::path::Path, batch_size: usize, channel_capacity: usize) -> Config {
     let text = format!(
         r#"
 [pipeline]
 max_record_bytes = {max}
+channel_capacity = {channel_capacity}
 
 [sources.maas]
 type = "kafka"
@@ -85,9 +92,9 @@ inputs = ["maas"]
 type = "store"
 inputs = ["summary"]
 path = "${{STORE}}"
-batch_size = 500
+batch_size = {batch_size}
 linger_ms = 50
-durability = "normal"
+durability = "full"
 "#,
         max = common::MAX_RECORD
     );
@@ -420,7 +427,10 @@ fn a_rebalance_between_two_pipelines_loses_nothing() {
     let db = dir.path().join("fieldkit.db");
     drop(Store::open(&db).unwrap());
     produce(&brokers, 0..6_000);
-    let config = config(&brokers, &db);
+    // Small synced batches and short queues: A stores a few thousand records a second and
+    // reads little ahead, so B joins, and A leaves, while there is still work to hand over
+    // (a fast A would store everything before B has joined).
+    let config = config_with(&brokers, &db, 20, 64);
 
     // A takes every partition and runs until half is stored, then leaves the group.
     let a = {

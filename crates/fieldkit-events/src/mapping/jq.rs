@@ -20,6 +20,7 @@ use jaq_json::{Map, Num, Val};
 use sha2::{Digest, Sha256};
 
 use super::RawInput;
+use super::doc::{Doc, Node};
 
 type Data = data::JustLut<Val>;
 
@@ -50,6 +51,9 @@ pub struct Program {
     /// For plain paths (`.details.timestamp`), the keys: such expressions are most of a
     /// mapping, and walking the value directly is far cheaper than running the interpreter.
     path: Option<Vec<String>>,
+    /// For `.a.b | REST`, the keys and REST compiled on its own: REST sees only the path's
+    /// value, so it can run on that part of the payload (the whole payload is not parsed).
+    piped: Option<(Vec<String>, Box<Program>)>,
 }
 
 /// The result of running one expression on one payload.
@@ -141,11 +145,22 @@ impl Program {
             uses_vars,
             uses_sha256: code.contains("$payload_sha256"),
             path: plain_path(code),
+            piped: match path_pipe(code) {
+                Some((keys, rest)) => Some((keys, Box::new(Program::compile(rest)?))),
+                None => None,
+            },
         })
     }
 
     pub fn source(&self) -> &str {
         &self.source
+    }
+
+    /// The part of the input this expression reads when that is one path's value: the keys
+    /// of a plain path (`.a.b`) or of the path a pipeline starts with (`.a.b | f`); `None` when
+    /// it may read anything.
+    pub fn input_path(&self) -> Option<&[String]> {
+        self.path.as_deref().or(self.piped.as_ref().map(|(keys, _)| keys.as_slice()))
     }
 
     /// Runs the expression on `input` and returns its first output. Later outputs are never
@@ -173,6 +188,56 @@ impl Program {
             },
         }
     }
+}
+
+impl Program {
+    /// [`Program::first`] on a parsed payload: plain paths walk the payload's light tree and
+    /// convert only what they find; other expressions run on the full value.
+    pub fn first_doc(&self, doc: &Doc<'_>, globals: &Globals) -> Outcome {
+        if let Some(keys) = &self.path
+            && let Some(root) = doc.root()
+            && let Some(v) = walk_node(root, keys)
+        {
+            return Outcome::Value(v);
+        }
+        if let Some((keys, rest)) = &self.piped
+            && let Some(root) = doc.root()
+            && let Some(v) = walk_node(root, keys)
+        {
+            return rest.first(&v, globals);
+        }
+        match doc.val() {
+            Ok(val) => self.first(val, globals),
+            Err(e) => Outcome::Error(format!("the payload is not valid JSON: {e}")),
+        }
+    }
+}
+
+/// `.a.b | REST` → (`a`, `b`) and REST. A pipe binds loosest (after `,`, `//`, `as`), so when
+/// the text before the first `|` is a plain path, the path's value is REST's whole input. `|=`
+/// is an update, not a pipe.
+fn path_pipe(code: &str) -> Option<(Vec<String>, &str)> {
+    let (head, rest) = code.split_once('|')?;
+    if rest.starts_with('=') || rest.trim().is_empty() {
+        return None;
+    }
+    Some((plain_path(head)?, rest))
+}
+
+/// [`walk`] on the light tree, with the same semantics.
+fn walk_node(input: &Node<'_>, keys: &[String]) -> Option<Val> {
+    let mut cur = input;
+    for k in keys {
+        match cur {
+            Node::Null => return Some(Val::Null),
+            Node::Obj(_) => match cur.get(k) {
+                Some(v) => cur = v,
+                None => return Some(Val::Null),
+            },
+            _ => return None,
+        }
+    }
+    Some(cur.to_val())
 }
 
 /// `.a.b.c` with identifier keys → the keys; anything else → `None`.
@@ -295,6 +360,36 @@ mod tests {
                 Outcome::Error(e) => format!("error {e}"),
             };
             assert_eq!(show(fast.first(&v, &g)), show(slow.first(&v, &g)), "{doc}");
+            let parsed = Doc::parse(doc, &super::super::doc::Want::everything()).unwrap();
+            assert_eq!(show(fast.first_doc(&parsed, &g)), show(slow.first(&v, &g)), "{doc}");
+        }
+    }
+
+    #[test]
+    fn path_pipelines_run_on_the_paths_value() {
+        assert_eq!(
+            path_pipe(".a.b | length").map(|(k, r)| (k, r.trim())),
+            Some((vec!["a".into(), "b".into()], "length"))
+        );
+        for code in [".a |= 1", ".a, .b | f", ".a // .b | f", ".a as $x | $x", "[.a] | f", ".a |", "f | .a"] {
+            assert!(path_pipe(code).is_none(), "{code}");
+        }
+        let docs = [r#"{"a":{"b":"x:y"}}"#, r#"{"a":{"b":null}}"#, r#"{"a":"s"}"#, r#"{"a":[1]}"#, "{}", "7"];
+        for doc in docs {
+            let v: Val = serde_json::from_str(doc).unwrap();
+            let piped = Program::compile(r#".a.b | strings | split(":") | .[0]"#).unwrap();
+            let mut whole = Program::compile(r#".a.b | strings | split(":") | .[0]"#).unwrap();
+            whole.piped = None;
+            let g = Globals::new(&RawInput::new(b"", 0));
+            let show = |o: Outcome| match o {
+                Outcome::Value(v) => format!("value {v}"),
+                Outcome::Empty => "empty".to_owned(),
+                Outcome::Error(e) => format!("error {e}"),
+            };
+            let mut want = super::super::doc::Want::default();
+            want.add(piped.input_path().unwrap());
+            let parsed = Doc::parse(doc, &want).unwrap();
+            assert_eq!(show(piped.first_doc(&parsed, &g)), show(whole.first(&v, &g)), "{doc}");
         }
     }
 

@@ -1,6 +1,7 @@
 //! Loading a mapping file: parse, validate every key, compile every expression. Anything
 //! wrong is reported here, with the key at fault, before a single record is mapped.
 
+use super::doc::Want;
 use super::jq::Program;
 use super::template::Template;
 use super::{Field, FieldRule, Mapping, MappingConfigError, spec, value};
@@ -129,7 +130,16 @@ fn build(file: spec::MappingFile) -> Result<Mapping, MappingConfigError> {
         }
     }
 
+    // What plain paths read is parsed up front; the rest of a payload only when an expression
+    // that runs the interpreter needs it.
+    let mut want = Want::default();
+    let programs = fields.iter().flat_map(|f| &f.programs).chain(parts.iter().flat_map(|(_, p)| p));
+    for path in programs.filter_map(Program::input_path) {
+        want.add(path);
+    }
+
     Ok(Mapping {
+        want,
         name: file.name,
         version: file.version,
         description: file.description,

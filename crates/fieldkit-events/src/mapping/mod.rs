@@ -6,6 +6,7 @@
 //! first record; mapping a payload never panics and never reads a clock: what is not in the
 //! payload comes in through [`RawInput`].
 
+mod doc;
 mod error;
 mod field;
 pub mod jq;
@@ -16,6 +17,7 @@ mod value;
 
 use jaq_json::Val;
 
+pub use doc::Doc;
 pub use error::{Attempt, MappingConfigError, MappingError};
 pub use field::Field;
 
@@ -61,6 +63,8 @@ pub struct Header<'a> {
 
 /// A loaded, compiled mapping. Immutable and `Send + Sync`: share one across workers.
 pub struct Mapping {
+    /// The payload parts plain-path expressions read (parsed eagerly).
+    want: doc::Want,
     name: String,
     version: u32,
     description: String,
@@ -188,7 +192,7 @@ impl Mapping {
         let text = std::str::from_utf8(input.payload).map_err(|e| MappingError::NotUtf8 { offset: e.valid_up_to() })?;
         // serde_json is strict JSON and bounds nesting depth (128), so hostile input cannot
         // exhaust the stack; jaq's own reader accepts a superset (NaN, comments) without a bound.
-        let doc: Val = serde_json::from_str(text)
+        let doc = Doc::parse(text, &self.want)
             .map_err(|e| MappingError::InvalidJson { detail: value::cut(&e.to_string(), 200) })?;
         let globals = Globals::new(input);
 
@@ -225,10 +229,10 @@ impl Mapping {
     }
 
     /// Runs expressions in order until one yields a value, noting what the others gave.
-    fn find<'m>(&'m self, programs: &'m [Program], doc: &Val, globals: &Globals) -> Lookup<'m> {
+    fn find<'m>(&'m self, programs: &'m [Program], doc: &Doc<'_>, globals: &Globals) -> Lookup<'m> {
         let mut misses = Misses::default();
         for p in programs {
-            let miss = match p.first(doc, globals) {
+            let miss = match p.first_doc(doc, globals) {
                 Outcome::Value(v) if !value::is_absent(&v) => {
                     return Lookup::Found(Found { value: v, expr: p.source() });
                 }
@@ -249,7 +253,7 @@ impl Mapping {
     fn optional<T>(
         &self,
         field: Field,
-        doc: &Val,
+        doc: &Doc<'_>,
         globals: &Globals,
         convert: impl Fn(&Val) -> Result<T, Reject>,
     ) -> Result<Option<T>, MappingError> {
@@ -260,7 +264,7 @@ impl Mapping {
     fn required<T>(
         &self,
         field: Field,
-        doc: &Val,
+        doc: &Doc<'_>,
         globals: &Globals,
         convert: impl Fn(&Val) -> Result<T, Reject>,
     ) -> Result<T, MappingError> {
@@ -278,12 +282,18 @@ impl Mapping {
         key: &str,
         programs: &'m [Program],
         default: Option<&str>,
-        doc: &Val,
+        doc: &Doc<'_>,
         globals: &Globals,
         convert: impl Fn(&Val) -> Result<T, Reject>,
     ) -> Result<Result<T, Misses<'m>>, MappingError> {
         let found = match self.find(programs, doc, globals) {
             Lookup::Found(found) => found,
+            // A payload whose skipped parts cannot be fully parsed is invalid JSON, not a
+            // failing expression.
+            Lookup::Failed(_) if doc.val_error().is_some() => {
+                let detail = value::cut(doc.val_error().unwrap_or_default(), 200);
+                return Err(MappingError::InvalidJson { detail });
+            }
             Lookup::Failed(misses) => {
                 return Err(MappingError::ExpressionFailed { field: key.to_owned(), tried: misses.attempts() });
             }
@@ -311,7 +321,7 @@ impl Mapping {
     fn dedup_key(
         &self,
         event: &MonitoringEvent,
-        doc: &Val,
+        doc: &Doc<'_>,
         globals: &Globals,
         payload: &[u8],
     ) -> Result<String, MappingError> {
@@ -332,7 +342,7 @@ impl Mapping {
         &self,
         name: &str,
         event: &MonitoringEvent,
-        doc: &Val,
+        doc: &Doc<'_>,
         globals: &Globals,
         payload: &[u8],
     ) -> Result<String, MappingError> {
