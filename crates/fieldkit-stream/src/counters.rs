@@ -1,4 +1,4 @@
-//! Counters every stage updates and the CLI (and later `/metrics`) reads.
+//! Counters every stage updates and the CLI and `/metrics` read.
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
@@ -26,6 +26,8 @@ pub struct Counters {
     pub store_retries: u64,
     /// Errors a source reported and recovered from (a Kafka broker down, a failed commit).
     pub source_errors: u64,
+    /// HTTP requests (`http` source or `[api]`) refused for a missing or wrong bearer token.
+    pub http_unauthorized: u64,
 }
 
 impl Counters {
@@ -52,6 +54,7 @@ pub(crate) struct Live {
     pub fanned_out: AtomicU64,
     pub store_retries: AtomicU64,
     pub source_errors: AtomicU64,
+    pub http_unauthorized: AtomicU64,
     pub last_source_error: std::sync::Mutex<Option<String>>,
     pub degraded: AtomicBool,
 }
@@ -73,6 +76,7 @@ impl Live {
             fanned_out: g(&self.fanned_out),
             store_retries: g(&self.store_retries),
             source_errors: g(&self.source_errors),
+            http_unauthorized: g(&self.http_unauthorized),
         }
     }
 }

@@ -9,6 +9,7 @@
 
 pub mod config;
 mod counters;
+mod http;
 mod outputs;
 mod record;
 mod runtime;
@@ -16,6 +17,6 @@ mod sink;
 mod source;
 mod transform;
 
-pub use config::{Config, ConfigError, validate};
+pub use config::{Config, ConfigError, Endpoint, HttpSource, Secret, TlsFiles, validate};
 pub use counters::Counters;
 pub use runtime::{QueueStatus, RunError, RunOptions, Shutdown, Status, StatusCallback, run, run_blocking};

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use tokio::sync::mpsc::Sender;
 
 use crate::counters::{Live, add};
-use crate::record::Record;
+use crate::record::{Outcome, Record};
 
 /// Where a stage's output goes. Sending waits while a consumer's channel is full: that wait is
 /// the backpressure that reaches the sources.
@@ -25,7 +25,7 @@ impl Outputs {
             0 => {
                 // An output nobody reads (a route no stage takes): the user's routing dropped it.
                 add(&self.live.filtered, 1);
-                record.ack.settle();
+                record.ack.settle(Outcome::Filtered);
                 None
             }
             n => {
@@ -46,6 +46,29 @@ impl Outputs {
             tx.send(r).await.map_err(|_| Closed)?;
         }
         Ok(())
+    }
+
+    /// Like [`Outputs::send`], but gives up at `deadline` while waiting for room: room is
+    /// reserved in every consumer's channel first, so a record is sent whole or not at all
+    /// (`Ok(Err(record))`: nothing was sent and the record is handed back).
+    pub async fn send_until(
+        &self,
+        record: Record,
+        deadline: tokio::time::Instant,
+    ) -> Result<Result<(), Record>, Closed> {
+        let mut permits = Vec::with_capacity(self.targets.len());
+        for tx in &self.targets {
+            match tokio::time::timeout_at(deadline, tx.reserve()).await {
+                Ok(Ok(p)) => permits.push(p),
+                Ok(Err(_)) => return Err(Closed),
+                Err(_) => return Ok(Err(record)),
+            }
+        }
+        let Some(copies) = self.copies(record) else { return Ok(Ok(())) };
+        for (permit, r) in permits.into_iter().zip(copies) {
+            permit.send(r);
+        }
+        Ok(Ok(()))
     }
 
     /// For sources that run on their own thread.

@@ -172,25 +172,60 @@ impl std::fmt::Debug for AckState {
 }
 
 /// One copy's share of a record's acknowledgement. Settle it when this copy is durably done.
+///
+/// A copy may also carry a [`Receipt`] handle (records of an HTTP request do): settling with
+/// [`Ack::settle`] also confirms the receipt, for stages where settled means final (a filter, a
+/// JSONL sink after its flush). A sink that settles BEFORE it commits (the store sink, so that
+/// the watermark it writes includes the batch) calls [`Ack::settle_before_commit`] and
+/// confirms what it returns once the commit succeeded; if the commit fails, dropping the
+/// [`Pending`] marks the receipt failed.
 #[derive(Debug)]
 pub(crate) struct Ack {
     state: Arc<AckState>,
     settled: bool,
+    receipt: Option<Receipt>,
+}
+
+/// How a copy ended, for the counts a receipt reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Outcome {
+    /// Stored or written.
+    Kept,
+    DeadLettered,
+    /// Dropped by a user filter or an unread route.
+    Filtered,
 }
 
 impl Ack {
     pub fn new(tracker: Option<Arc<Tracker>>, partition: usize, offset: i64) -> Ack {
-        Ack { state: Arc::new(AckState { tracker, partition, offset, failed: AtomicBool::new(false) }), settled: false }
+        Ack {
+            state: Arc::new(AckState { tracker, partition, offset, failed: AtomicBool::new(false) }),
+            settled: false,
+            receipt: None,
+        }
     }
 
-    pub fn settle(mut self) {
+    /// Attaches a receipt handle: this copy (and every copy cloned from it) must be confirmed.
+    pub fn with_receipt(mut self, receipt: Receipt) -> Ack {
+        self.receipt = Some(receipt);
+        self
+    }
+
+    /// This copy is durably done (written and flushed, or filtered).
+    pub fn settle(self, outcome: Outcome) {
+        self.settle_before_commit(outcome).confirm();
+    }
+
+    /// Settles the watermark share now; the receipt (if any) waits for [`Pending::confirm`].
+    pub fn settle_before_commit(mut self, outcome: Outcome) -> Pending {
         self.settled = true;
+        Pending { receipt: self.receipt.take(), outcome }
     }
 }
 
 impl Clone for Ack {
     fn clone(&self) -> Self {
-        Ack { state: Arc::clone(&self.state), settled: false }
+        Ack { state: Arc::clone(&self.state), settled: false, receipt: self.receipt.clone() }
     }
 }
 
@@ -199,6 +234,116 @@ impl Drop for Ack {
         if !self.settled {
             self.state.failed.store(true, Ordering::Relaxed);
         }
+    }
+}
+
+/// A settled copy whose durability is still to be confirmed. Dropped unconfirmed (a failed
+/// commit), it fails its receipt.
+#[derive(Debug)]
+#[must_use = "confirm after the commit; dropping fails the receipt"]
+pub(crate) struct Pending {
+    receipt: Option<Receipt>,
+    outcome: Outcome,
+}
+
+impl Pending {
+    pub fn confirm(self) {
+        if let Some(r) = self.receipt {
+            r.done(self.outcome);
+        }
+    }
+}
+
+/// What a receipt reports once every copy of every record it covers is done.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct ReceiptOutcome {
+    /// True only if every handle was confirmed; false if any was dropped unconfirmed.
+    pub ok: bool,
+    pub kept: u64,
+    pub dead_lettered: u64,
+    pub filtered: u64,
+}
+
+struct ReceiptState {
+    failed: AtomicBool,
+    kept: std::sync::atomic::AtomicU64,
+    dead: std::sync::atomic::AtomicU64,
+    filtered: std::sync::atomic::AtomicU64,
+    tx: Mutex<Option<tokio::sync::oneshot::Sender<ReceiptOutcome>>>,
+}
+
+impl Drop for ReceiptState {
+    fn drop(&mut self) {
+        let g = |c: &std::sync::atomic::AtomicU64| c.load(Ordering::Relaxed);
+        let outcome = ReceiptOutcome {
+            ok: !self.failed.load(Ordering::Relaxed),
+            kept: g(&self.kept),
+            dead_lettered: g(&self.dead),
+            filtered: g(&self.filtered),
+        };
+        if let Some(tx) = self.tx.get_mut().unwrap_or_else(|p| p.into_inner()).take() {
+            let _ = tx.send(outcome);
+        }
+    }
+}
+
+/// A completion handle shared by everything derived from one request (an HTTP POST): the
+/// receiver resolves when the last handle is gone, with `ok` only if each was confirmed
+/// durably done. Every clone is one more handle that must be confirmed, so fan-out copies are
+/// covered without counting them. The submitter holds one handle while it submits and
+/// confirms it last, so the receipt cannot resolve before everything was submitted.
+pub(crate) struct Receipt {
+    state: Arc<ReceiptState>,
+    done: bool,
+}
+
+impl Receipt {
+    pub fn new() -> (Receipt, tokio::sync::oneshot::Receiver<ReceiptOutcome>) {
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        let state = ReceiptState {
+            failed: AtomicBool::new(false),
+            kept: Default::default(),
+            dead: Default::default(),
+            filtered: Default::default(),
+            tx: Mutex::new(Some(tx)),
+        };
+        (Receipt { state: Arc::new(state), done: false }, rx)
+    }
+
+    /// This handle is durably done.
+    pub fn done(mut self, outcome: Outcome) {
+        self.done = true;
+        let c = match outcome {
+            Outcome::Kept => &self.state.kept,
+            Outcome::DeadLettered => &self.state.dead,
+            Outcome::Filtered => &self.state.filtered,
+        };
+        c.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// The submitter's own handle: done, counting nothing.
+    pub fn release(mut self) {
+        self.done = true;
+    }
+}
+
+impl Clone for Receipt {
+    fn clone(&self) -> Self {
+        Receipt { state: Arc::clone(&self.state), done: false }
+    }
+}
+
+impl Drop for Receipt {
+    fn drop(&mut self) {
+        if !self.done {
+            self.state.failed.store(true, Ordering::Relaxed);
+        }
+    }
+}
+
+impl std::fmt::Debug for Receipt {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Receipt")
     }
 }
 
@@ -212,21 +357,51 @@ mod tests {
         let a = t.deliver("k", 0, 10, 10, 11).unwrap();
         let ack10 = Ack::new(Some(t.clone()), a, 10);
         let b = t.deliver("k", 1, 5, 5, 6).unwrap();
-        Ack::new(Some(t.clone()), b, 5).settle();
+        Ack::new(Some(t.clone()), b, 5).settle(Outcome::Kept);
         assert!(!t.quiescent());
         assert_eq!(t.positions().unwrap(), vec![("k".into(), 0, 10), ("k".into(), 1, 6)]);
 
         t.forget("k", 0);
         assert!(t.quiescent(), "a revoked partition's records in flight do not hold anything back");
         assert_eq!(t.positions().unwrap(), vec![("k".into(), 1, 6)]);
-        ack10.settle();
+        ack10.settle(Outcome::Kept);
         assert_eq!(t.positions().unwrap(), vec![("k".into(), 1, 6)]);
 
         // Assigned again, from an earlier offset: a new watermark.
         let c = t.deliver("k", 0, 8, 8, 9).unwrap();
         assert_ne!(a, c);
-        Ack::new(Some(t.clone()), c, 8).settle();
+        Ack::new(Some(t.clone()), c, 8).settle(Outcome::Kept);
         assert_eq!(t.positions().unwrap(), vec![("k".into(), 1, 6), ("k".into(), 0, 9)]);
+    }
+
+    #[test]
+    fn a_receipt_resolves_ok_only_when_every_copy_is_confirmed() {
+        // Two copies (fan-out), one settled before a commit that then succeeds.
+        let (r, mut rx) = Receipt::new();
+        let a = Ack::new(None, 0, 0).with_receipt(r.clone());
+        let b = a.clone();
+        a.settle(Outcome::Filtered);
+        let pending = b.settle_before_commit(Outcome::Kept);
+        r.release();
+        assert!(rx.try_recv().is_err(), "settled is not durable");
+        pending.confirm();
+        assert_eq!(rx.try_recv().unwrap(), ReceiptOutcome { ok: true, kept: 1, dead_lettered: 0, filtered: 1 });
+
+        // A commit that failed: the pending handle is dropped.
+        let (r, mut rx) = Receipt::new();
+        let a = Ack::new(None, 0, 0).with_receipt(r.clone());
+        r.release();
+        drop(a.settle_before_commit(Outcome::Kept));
+        assert!(!rx.try_recv().unwrap().ok);
+
+        // A copy dropped unsettled (a stage failed).
+        let (r, mut rx) = Receipt::new();
+        let a = Ack::new(None, 0, 0).with_receipt(r.clone());
+        let b = a.clone();
+        a.settle(Outcome::Kept);
+        r.release();
+        drop(b);
+        assert!(!rx.try_recv().unwrap().ok);
     }
 
     #[test]

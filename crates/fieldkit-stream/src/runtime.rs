@@ -109,6 +109,38 @@ pub struct QueueStatus {
     pub capacity: usize,
 }
 
+/// Reads the live state of a running pipeline: for the status line and `/metrics`.
+pub(crate) struct Probe {
+    live: Arc<Live>,
+    /// Weak, so that the probe does not keep channels open after their producers finish.
+    queues: Vec<(String, WeakSender<Record>)>,
+}
+
+impl Probe {
+    pub fn live(&self) -> &Live {
+        &self.live
+    }
+
+    pub fn status(&self) -> Status {
+        let live = &self.live;
+        let mut queues: Vec<QueueStatus> = self
+            .queues
+            .iter()
+            .filter_map(|(n, w)| {
+                let s = w.upgrade()?;
+                Some(QueueStatus { stage: n.clone(), len: s.max_capacity() - s.capacity(), capacity: s.max_capacity() })
+            })
+            .collect();
+        queues.sort_by(|a, b| a.stage.cmp(&b.stage));
+        Status {
+            counters: live.snapshot(),
+            degraded: live.degraded.load(Ordering::Relaxed),
+            last_source_error: live.last_source_error.lock().unwrap_or_else(|p| p.into_inner()).clone(),
+            queues,
+        }
+    }
+}
+
 /// Receives each periodic [`Status`].
 pub type StatusCallback = Box<dyn Fn(&Status) + Send + Sync>;
 
@@ -175,9 +207,10 @@ pub async fn run(config: &Config, options: RunOptions) -> Result<Counters, RunEr
         }
         Outputs { targets, live: live.clone() }
     };
-    // Weak, so that the probe does not keep channels open after their producers finish.
-    let queue_probe: Vec<(String, WeakSender<Record>)> =
-        senders.iter().map(|(n, s)| (n.clone(), s.downgrade())).collect();
+    let probe = Arc::new(Probe {
+        live: live.clone(),
+        queues: senders.iter().map(|(n, s)| (n.clone(), s.downgrade())).collect(),
+    });
     let trackers: HashMap<String, Arc<Tracker>> =
         config.sources.iter().map(|s| (s.name.clone(), Arc::new(Tracker::default()))).collect();
 
@@ -292,23 +325,25 @@ pub async fn run(config: &Config, options: RunOptions) -> Result<Counters, RunEr
                 };
                 tasks.spawn(k.run());
             }
+            SourceKind::Http(cfg) => {
+                let listener = crate::http::bind(&src.name, &cfg.endpoint).await?;
+                let max = config.pipeline.max_record_bytes;
+                tasks.spawn(crate::http::ingest::run(name, cfg.clone(), max, out, listener, shutdown.clone()));
+            }
         }
     }
+    // `/metrics` and `/health` serve until the pipeline has drained.
+    let api_stop = Shutdown::new();
+    let api = match &config.api {
+        Some(ep) => {
+            let listener = crate::http::bind("api", ep).await?;
+            Some(tokio::spawn(crate::http::api::run(ep.clone(), listener, probe.clone(), api_stop.clone())))
+        }
+        None => None,
+    };
     // Stages hold the only senders now: channels close as their producers finish.
     drop(senders);
 
-    let status = |live: &Live| Status {
-        counters: live.snapshot(),
-        degraded: live.degraded.load(Ordering::Relaxed),
-        last_source_error: live.last_source_error.lock().unwrap_or_else(|p| p.into_inner()).clone(),
-        queues: queue_probe
-            .iter()
-            .filter_map(|(n, w)| {
-                let s = w.upgrade()?;
-                Some(QueueStatus { stage: n.clone(), len: s.max_capacity() - s.capacity(), capacity: s.max_capacity() })
-            })
-            .collect(),
-    };
     // `interval` panics on a zero period.
     let mut ticker = tokio::time::interval(options.status_interval.max(Duration::from_millis(1)));
     ticker.tick().await;
@@ -330,10 +365,14 @@ pub async fn run(config: &Config, options: RunOptions) -> Result<Counters, RunEr
             },
             _ = ticker.tick() => {
                 if let Some(cb) = &options.status {
-                    cb(&status(&live));
+                    cb(&probe.status());
                 }
             }
         }
+    }
+    api_stop.trigger();
+    if let Some(api) = api {
+        let _ = tokio::time::timeout(Duration::from_secs(5), api).await;
     }
     match first_error {
         Some(e) => Err(e),

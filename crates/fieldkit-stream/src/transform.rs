@@ -43,7 +43,7 @@ pub(crate) async fn run(kind: TransformKind, mut rx: Receiver<Record>, outs: Vec
                     Eval::Pass | Eval::Value(Val::Bool(true)) => 0,
                     Eval::Value(_) | Eval::Empty => {
                         add(&outs[0].1.live.filtered, 1);
-                        r.ack.settle();
+                        r.ack.settle(crate::record::Outcome::Filtered);
                         continue;
                     }
                     Eval::Dead(item) => {
@@ -58,7 +58,7 @@ pub(crate) async fn run(kind: TransformKind, mut rx: Receiver<Record>, outs: Vec
                         });
                     if !pass {
                         add(&outs[0].1.live.filtered, 1);
-                        r.ack.settle();
+                        r.ack.settle(crate::record::Outcome::Filtered);
                         continue;
                     }
                     0

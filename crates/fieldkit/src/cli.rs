@@ -187,9 +187,10 @@ pub struct RunArgs {
     /// The pipeline config (TOML).
     #[arg(long, short = 'c', value_name = "FILE")]
     pub config: PathBuf,
-    /// How often to print the one-line status on stderr (e.g. 10s, 1m; 0 = never).
-    #[arg(long, default_value = "10s", value_name = "DURATION", value_parser = parse_duration)]
-    pub status_interval: std::time::Duration,
+    /// How often to print the one-line status on stderr (e.g. 10s, 1m; 0 = never). Overrides
+    /// the config's `[pipeline] status_interval_ms` (default 10s).
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub status_interval: Option<std::time::Duration>,
     /// Print the final counters as JSON on stdout.
     #[arg(long)]
     pub json: bool,

@@ -11,6 +11,7 @@ mod parse;
 
 use std::collections::HashMap;
 use std::fmt;
+use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
@@ -26,6 +27,8 @@ pub struct Config {
     pub sources: Vec<SourceConfig>,
     pub transforms: Vec<TransformConfig>,
     pub sinks: Vec<SinkConfig>,
+    /// `[api]`: `/metrics` and `/health`; off unless configured.
+    pub api: Option<Endpoint>,
 }
 
 /// `[pipeline]`: limits that hold for every stage.
@@ -35,12 +38,65 @@ pub struct PipelineOptions {
     pub channel_capacity: usize,
     /// Largest record a source accepts; longer ones become dead letters.
     pub max_record_bytes: usize,
+    /// How often `fieldkit run` prints its status line (zero: never); its CLI flag wins.
+    pub status_interval: Duration,
 }
 
 impl Default for PipelineOptions {
     fn default() -> Self {
-        PipelineOptions { channel_capacity: 1024, max_record_bytes: 1024 * 1024 }
+        PipelineOptions {
+            channel_capacity: 1024,
+            max_record_bytes: 1024 * 1024,
+            status_interval: Duration::from_secs(10),
+        }
     }
+}
+
+/// Where an HTTP server (the `http` source, `[api]`) listens and whom it admits.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Endpoint {
+    /// 127.0.0.1 unless the config names another address.
+    pub listen: SocketAddr,
+    /// When set, every request (but `/health`) must carry `Authorization: Bearer TOKEN`.
+    pub token: Option<Secret>,
+    pub tls: Option<TlsFiles>,
+}
+
+/// A bearer token, read from a file or an environment variable at validation; never printed.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(pub(crate) Arc<str>);
+
+impl Secret {
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(***)")
+    }
+}
+
+/// PEM certificate chain and private key (checked to load and match at validation).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TlsFiles {
+    pub cert: PathBuf,
+    pub key: PathBuf,
+}
+
+/// `type = "http"`: POSTed JSON / NDJSON, answered 2xx only once every record is durable.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HttpSource {
+    pub endpoint: Endpoint,
+    /// The path records are POSTed to (`/ingest`).
+    pub path: String,
+    /// Largest request body; larger ones are answered 413.
+    pub max_body_bytes: usize,
+    /// Requests handled at once; more wait for a slot (within `request_timeout`).
+    pub max_concurrent_requests: usize,
+    /// Longest a request waits for a slot, room in the pipeline and durability; then 503.
+    pub request_timeout: Duration,
 }
 
 #[derive(Clone, Debug)]
@@ -60,6 +116,8 @@ pub enum SourceKind {
     Stdin,
     /// A Kafka consumer in a consumer group.
     Kafka(KafkaSource),
+    /// An HTTP endpoint clients POST records to.
+    Http(HttpSource),
 }
 
 /// `type = "kafka"`: offsets are committed only once what was read is durably stored.

@@ -2,6 +2,7 @@
 //! stops at the first error, and an operator fixing a config wants every problem at once.
 
 use std::collections::HashMap;
+use std::net::{Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
@@ -14,8 +15,8 @@ use toml::de::{DeTable, DeValue};
 
 use super::interp::interpolate;
 use super::{
-    Config, ConfigError, KafkaSource, PipelineOptions, SinkConfig, SinkKind, SourceConfig, SourceKind, TransformConfig,
-    TransformKind, UNMATCHED_ROUTE,
+    Config, ConfigError, Endpoint, HttpSource, KafkaSource, PipelineOptions, Secret, SinkConfig, SinkKind,
+    SourceConfig, SourceKind, TlsFiles, TransformConfig, TransformKind, UNMATCHED_ROUTE,
 };
 
 /// Where things are in the text, for errors found after parsing (wiring, cycles).
@@ -46,17 +47,31 @@ pub(super) fn parse(text: &str, env: &HashMap<String, String>) -> Result<Parsed,
     })?;
     let mut w = Walker { text, env, errors: Vec::new(), spans: Spans::default() };
     let root = root.get_ref();
-    w.known_keys(root, "", &["pipeline", "sources", "transforms", "sinks"]);
-    let mut config =
-        Config { pipeline: PipelineOptions::default(), sources: Vec::new(), transforms: Vec::new(), sinks: Vec::new() };
+    w.known_keys(root, "", &["pipeline", "sources", "transforms", "sinks", "api"]);
+    let mut config = Config {
+        pipeline: PipelineOptions::default(),
+        sources: Vec::new(),
+        transforms: Vec::new(),
+        sinks: Vec::new(),
+        api: None,
+    };
     if let Some(t) = w.table(root, "pipeline") {
-        w.known_keys(t, "pipeline.", &["channel_capacity", "max_record_bytes"]);
+        w.known_keys(t, "pipeline.", &["channel_capacity", "max_record_bytes", "status_interval_ms"]);
+        config.pipeline.status_interval = w.millis(t, "status_interval_ms", 10_000);
         if let Some(n) = w.int(t, "channel_capacity", 1, 1 << 20) {
             config.pipeline.channel_capacity = n as usize;
         }
         if let Some(n) = w.int(t, "max_record_bytes", 16, 64 << 20) {
             config.pipeline.max_record_bytes = n as usize;
         }
+    }
+    if let Some(t) = w.table(root, "api") {
+        let at = Walker::entry(root, "api").map_or(0, |(k, _)| k.span().start);
+        w.known_keys(t, "api.", &[LISTEN, TOKEN_FILE, TOKEN_ENV, TLS_CERT, TLS_KEY]);
+        if Walker::entry(t, LISTEN).is_none() {
+            w.err(at, "[api]: `listen` is required (e.g. listen = \"127.0.0.1:9464\")");
+        }
+        config.api = w.endpoint(t, at, None);
     }
     for (name, t) in w.sections(root, "sources") {
         let before = w.errors.len();
@@ -85,7 +100,43 @@ pub(super) fn parse(text: &str, env: &HashMap<String, String>) -> Result<Parsed,
             }
         }
     }
+    // Two servers on one address cannot both bind.
+    let mut listens: Vec<(SocketAddr, &str)> = Vec::new();
+    let named = config.sources.iter().filter_map(|s| match &s.kind {
+        SourceKind::Http(h) => Some((h.endpoint.listen, s.name.as_str())),
+        _ => None,
+    });
+    for (addr, name) in config.api.as_ref().map(|a| (a.listen, "api")).into_iter().chain(named) {
+        if addr.port() != 0
+            && let Some((_, other)) = listens.iter().find(|(a, _)| *a == addr)
+        {
+            let at = w.spans.names.get(name).copied().unwrap_or(0);
+            w.errors.push(ConfigError::at(text, at, format!("`{name}` listens on {addr}, like `{other}`")));
+        }
+        listens.push((addr, name));
+    }
     Ok((config, w.errors, w.spans))
+}
+
+const LISTEN: &str = "listen";
+const TOKEN_FILE: &str = "token_file";
+const TOKEN_ENV: &str = "token_env";
+const TLS_CERT: &str = "tls_cert";
+const TLS_KEY: &str = "tls_key";
+
+/// `listen`: `IP:PORT`, `[IPv6]:PORT`, `localhost:PORT`, or a bare port (on 127.0.0.1).
+/// Host names are not resolved: validation stays offline and the bound address is explicit.
+pub(crate) fn parse_listen(s: &str) -> Result<SocketAddr, String> {
+    let local = |p: &str| p.parse::<u16>().ok().map(|p| SocketAddr::from((Ipv4Addr::LOCALHOST, p)));
+    if let Some(a) = local(s).or_else(|| s.strip_prefix("localhost:").and_then(local)) {
+        return Ok(a);
+    }
+    s.parse::<SocketAddr>().map_err(|_| {
+        format!(
+            "`listen` = \"{s}\" is not an address: use IP:PORT (127.0.0.1:8080, [::1]:8080, 0.0.0.0:8080), \
+             localhost:PORT, or a bare port (bound on 127.0.0.1)"
+        )
+    })
 }
 
 impl<'t> Walker<'t> {
@@ -269,13 +320,128 @@ impl<'t> Walker<'t> {
                 SourceKind::Stdin
             }
             "kafka" => SourceKind::Kafka(self.kafka(name, t, at)?),
+            "http" => SourceKind::Http(self.http(name, t, at)?),
             other => {
                 let at = Self::entry(t, "type").map_or(at, |(_, v)| v.span().start);
-                self.err(at, format!("unknown source type `{other}` (expected file, stdin or kafka)"));
+                self.err(at, format!("unknown source type `{other}` (expected file, stdin, kafka or http)"));
                 return None;
             }
         };
         Some(SourceConfig { name: name.to_owned(), kind })
+    }
+
+    /// `listen`, `token_file` / `token_env` and `tls_cert` / `tls_key`: shared by the `http`
+    /// source and `[api]`. Token files and TLS files are read here, so a broken one is reported
+    /// by `fieldkit validate` at its line rather than when the server starts.
+    fn endpoint(&mut self, t: &DeTable<'_>, at: usize, default_listen: Option<&str>) -> Option<Endpoint> {
+        let before = self.errors.len();
+        let offset = |key: &str| Self::entry(t, key).map_or(at, |(_, v)| v.span().start);
+        let listen = match self.string(t, LISTEN).or_else(|| default_listen.map(str::to_owned)) {
+            Some(l) => parse_listen(&l).map_err(|e| self.err(offset(LISTEN), e)).ok(),
+            None => None,
+        };
+        if Self::entry(t, "token").is_some() {
+            self.err(
+                offset("token"),
+                "a token is never written in the config: use `token_file` (a file holding it) or \
+                 `token_env` (the name of an environment variable holding it)",
+            );
+        }
+        let token = match (self.string(t, TOKEN_FILE), self.string(t, TOKEN_ENV)) {
+            (Some(_), Some(_)) => {
+                self.err(offset(TOKEN_ENV), "give `token_file` or `token_env`, not both");
+                None
+            }
+            (Some(path), None) => match std::fs::read_to_string(&path) {
+                Ok(text) => {
+                    self.token(text.trim_end_matches(['\n', '\r']), offset(TOKEN_FILE), &format!("token file `{path}`"))
+                }
+                Err(e) => {
+                    self.err(offset(TOKEN_FILE), format!("cannot read token file `{path}`: {e}"));
+                    None
+                }
+            },
+            (None, Some(var)) => match self.env.get(&var) {
+                Some(v) => self.token(&v.clone(), offset(TOKEN_ENV), &format!("environment variable `{var}`")),
+                None => {
+                    self.err(offset(TOKEN_ENV), format!("`token_env`: environment variable `{var}` is not set"));
+                    None
+                }
+            },
+            (None, None) => None,
+        };
+        let tls = match (self.string(t, TLS_CERT), self.string(t, TLS_KEY)) {
+            (Some(cert), Some(key)) => {
+                let files = TlsFiles { cert: PathBuf::from(cert), key: PathBuf::from(key) };
+                match crate::http::tls_config(&files) {
+                    Ok(_) => Some(files),
+                    Err(crate::http::TlsError::Cert(e)) => {
+                        self.err(offset(TLS_CERT), e);
+                        None
+                    }
+                    Err(crate::http::TlsError::Key(e)) => {
+                        self.err(offset(TLS_KEY), e);
+                        None
+                    }
+                }
+            }
+            (Some(_), None) => {
+                self.err(offset(TLS_CERT), "`tls_cert` without `tls_key`: give both PEM files, or neither");
+                None
+            }
+            (None, Some(_)) => {
+                self.err(offset(TLS_KEY), "`tls_key` without `tls_cert`: give both PEM files, or neither");
+                None
+            }
+            (None, None) => None,
+        };
+        (self.errors.len() == before).then_some(Endpoint { listen: listen?, token, tls })
+    }
+
+    fn token(&mut self, token: &str, at: usize, what: &str) -> Option<Secret> {
+        if token.is_empty() {
+            self.err(at, format!("{what} holds an empty token"));
+            None
+        } else if !token.bytes().all(|b| b.is_ascii_graphic()) {
+            // Nothing else can arrive in an `Authorization` header; the token itself is not shown.
+            self.err(at, format!("{what}: a token must be printable ASCII without spaces"));
+            None
+        } else {
+            Some(Secret(Arc::from(token)))
+        }
+    }
+
+    fn http(&mut self, name: &str, t: &DeTable<'_>, at: usize) -> Option<HttpSource> {
+        self.known_keys(
+            t,
+            "",
+            &[
+                "type",
+                LISTEN,
+                "path",
+                TOKEN_FILE,
+                TOKEN_ENV,
+                TLS_CERT,
+                TLS_KEY,
+                "max_body_bytes",
+                "max_concurrent_requests",
+                "request_timeout_ms",
+            ],
+        );
+        let path = self.string(t, "path").unwrap_or_else(|| "/ingest".to_owned());
+        if !path.starts_with('/') || path.contains(['?', '#', ' ']) {
+            let o = Self::entry(t, "path").map_or(at, |(_, v)| v.span().start);
+            self.err(
+                o,
+                format!("sources.{name}: `path` = \"{path}\" must start with `/` and hold no `?`, `#` or space"),
+            );
+        }
+        let max_body_bytes = self.int(t, "max_body_bytes", 1, 1 << 30).unwrap_or(16 << 20) as usize;
+        let max_concurrent_requests = self.int(t, "max_concurrent_requests", 1, 4096).unwrap_or(8) as usize;
+        let request_timeout =
+            Duration::from_millis(self.int(t, "request_timeout_ms", 1, 3_600_000).unwrap_or(30_000) as u64);
+        let endpoint = self.endpoint(t, at, Some("127.0.0.1:8080"))?;
+        Some(HttpSource { endpoint, path, max_body_bytes, max_concurrent_requests, request_timeout })
     }
 
     /// `[sources.NAME] type = "kafka"` and its `[sources.NAME.properties]`.

@@ -11,7 +11,7 @@ use serde_json::json;
 use tokio::sync::mpsc::Receiver;
 
 use crate::counters::{Live, add};
-use crate::record::{Item, Record};
+use crate::record::{Item, Outcome, Record};
 use crate::runtime::RunError;
 
 pub(crate) enum Target {
@@ -83,7 +83,8 @@ pub(crate) async fn run(
         add(&live.written, written);
         add(&live.dead_lettered, dead);
         for r in buf.drain(..) {
-            r.ack.settle();
+            let outcome = if matches!(r.item, Item::Dead(_)) { Outcome::DeadLettered } else { Outcome::Kept };
+            r.ack.settle(outcome);
         }
     }
     Ok(())

@@ -1,6 +1,10 @@
 //! The `store` sink: batches (size + linger) committed in ONE transaction together with the
 //! positions of the sources upstream, retried with exponential backoff while the store is busy.
 //!
+//! Settled is not durable: acknowledgements are settled before the commit, so a record's
+//! [`crate::record::Receipt`] (an HTTP request waiting for its answer) is confirmed only after
+//! the commit succeeded.
+//!
 //! Ordering that makes positions safe: the batch's acknowledgements are settled first, then
 //! the sources' watermarks are read and written in the same commit as the rows. A watermark can
 //! only include records that are settled, and everything settled elsewhere (filtered, written
@@ -17,7 +21,7 @@ use tokio::sync::mpsc::Receiver;
 use tokio::time::{Instant, sleep, sleep_until};
 
 use crate::counters::{Live, add};
-use crate::record::{Item, Record, Tracker};
+use crate::record::{Item, Outcome, Pending, Record, Tracker};
 use crate::runtime::RunError;
 
 pub(crate) struct StoreSink {
@@ -78,7 +82,11 @@ impl StoreSink {
         written: &mut HashMap<(String, String, i32), i64>,
     ) -> Result<(), RunError> {
         let mut batch = Batch::default();
+        // Receipts (HTTP requests) are confirmed only after the commit succeeded; if it fails
+        // they are dropped unconfirmed and their requests are answered with an error.
+        let mut confirms = Vec::new();
         for r in pending.drain(..) {
+            let outcome = if matches!(r.item, Item::Event(_)) { Outcome::Kept } else { Outcome::DeadLettered };
             match r.item {
                 Item::Event(e) => batch.events.push(*e),
                 Item::Dead(d) => batch.dead_letters.push(*d),
@@ -90,7 +98,7 @@ impl StoreSink {
                     }
                 }
             }
-            r.ack.settle();
+            confirms.push(r.ack.settle_before_commit(outcome));
         }
         let mut advanced = Vec::new();
         for (source, tracker) in &self.sources {
@@ -140,6 +148,7 @@ impl StoreSink {
                             tracker.durable(d);
                         }
                     }
+                    confirms.into_iter().for_each(Pending::confirm);
                     return Ok(());
                 }
                 Err(e) if e.is_retryable() => {

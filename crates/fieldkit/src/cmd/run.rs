@@ -44,13 +44,15 @@ pub fn run(args: RunArgs) -> Result<u8> {
         on_signal.trigger();
     })
     .context("installing the Ctrl-C handler")?;
+    // The flag, when given, wins over the config.
+    let interval = args.status_interval.unwrap_or(config.pipeline.status_interval);
     let options = RunOptions {
         shutdown,
-        status: (!args.status_interval.is_zero()).then(|| {
+        status: (!interval.is_zero()).then(|| {
             Box::new(|status: &fieldkit_stream::Status| eprintln!("fieldkit: {status}"))
                 as fieldkit_stream::StatusCallback
         }),
-        status_interval: args.status_interval.max(Duration::from_millis(100)),
+        status_interval: interval.max(Duration::from_millis(100)),
     };
     let counters = fieldkit_stream::run_blocking(&config, options)?;
     if args.json {
