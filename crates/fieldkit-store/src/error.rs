@@ -1,5 +1,6 @@
 //! Store errors. [`StoreError::is_retryable`] tells a pipeline whether to back off and retry
-//! the same batch (another process holds the lock) or to stop and report.
+//! the same batch (another process holds the lock, a server store is unreachable) or to stop and
+//! report.
 
 use std::path::PathBuf;
 
@@ -37,12 +38,25 @@ pub enum StoreError {
     Corrupt { table: &'static str, id: i64, detail: String },
     #[error("store: {0}")]
     Sqlite(rusqlite::Error),
+    /// A server store (PostgreSQL) cannot be reached or refused the batch for a transient
+    /// reason: connection lost or refused, server shutting down or starting, serialization
+    /// failure, deadlock, lock timeout. Nothing of the batch was written; the store reconnects
+    /// on the next call, and retrying the same batch is safe.
+    #[error("store is unavailable: {detail}")]
+    Unavailable { detail: String },
+    /// A server store refused an operation for a reason retrying will not fix (authentication,
+    /// permissions, a missing database). The text never holds a password.
+    #[error("store: {detail}")]
+    Postgres { detail: String },
+    /// A PostgreSQL URL that does not parse (the text never holds a password).
+    #[error("invalid PostgreSQL URL: {0}")]
+    InvalidUrl(String),
 }
 
 impl StoreError {
     /// True when the same operation may succeed later without any change (lock contention).
     pub fn is_retryable(&self) -> bool {
-        matches!(self, StoreError::Busy { .. })
+        matches!(self, StoreError::Busy { .. } | StoreError::Unavailable { .. })
     }
 
     /// True when [`Store::open_existing`](crate::Store::open_existing) found no store *yet*

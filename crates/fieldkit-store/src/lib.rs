@@ -7,6 +7,9 @@
 //! batches or nothing. Summaries are unique by dedup key and positioned dead letters by
 //! position, so replaying a batch after a crash stores nothing twice.
 //!
+//! [`pg::PgStore`] keeps the same contract in PostgreSQL for shared deployments; both implement
+//! [`Backend`], what a pipeline's store sink writes through.
+//!
 //! ```
 //! use fieldkit_store::{Batch, PositionAdvance, Store};
 //! let dir = tempfile::tempdir().unwrap();
@@ -21,16 +24,20 @@
 //! assert_eq!(serde_json::to_value(store.stats().unwrap()).unwrap()["monitoring"], 0);
 //! ```
 
+mod backend;
 mod batch;
 mod commit;
 mod error;
+pub mod pg;
 mod position;
 mod query;
 mod schema;
 mod store;
 
+pub use backend::{Backend, StoreTarget};
 pub use batch::{Batch, CommitOutcome, DeadLetter, PositionAdvance};
 pub use error::StoreError;
+pub use pg::{PgStore, PgTarget};
 pub use position::{InputPosition, Watermark, WatermarkError};
 pub use query::{AlertingCheck, EventFilter, NoisyCheck, StateChange, StoredEvent, TenantAlerts, Top, TopQuery};
 pub use store::{Durability, Stats, Store, StoreOptions};

@@ -56,6 +56,8 @@ pub(crate) struct Live {
     pub source_errors: AtomicU64,
     pub http_unauthorized: AtomicU64,
     pub last_source_error: std::sync::Mutex<Option<String>>,
+    /// Why the store last refused a batch (busy, unreachable), while degraded.
+    pub last_store_error: std::sync::Mutex<Option<String>>,
     pub degraded: AtomicBool,
 }
 

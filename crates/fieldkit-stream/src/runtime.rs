@@ -16,13 +16,13 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use fieldkit_store::{Store, StoreError, StoreOptions};
+use fieldkit_store::{Backend, InputPosition, StoreError, StoreTarget};
 use tokio::sync::Notify;
 use tokio::sync::mpsc::{self, Receiver, Sender, WeakSender};
 
 use crate::config::graph::store_sinks_of;
 use crate::config::{Config, SinkKind, SourceKind, TransformKind, UNMATCHED_ROUTE};
-use crate::counters::{Counters, Live};
+use crate::counters::{Counters, Live, add};
 use crate::outputs::Outputs;
 use crate::record::{Record, Tracker};
 use crate::sink::jsonl::{self, Target};
@@ -65,8 +65,10 @@ impl Shutdown {
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct Status {
     pub counters: Counters,
-    /// A store is refusing writes (locked); batches are being retried.
+    /// A store is refusing writes (locked, or unreachable); batches are being retried.
     pub degraded: bool,
+    /// While degraded: why the store last refused a batch.
+    pub last_store_error: Option<String>,
     /// Records waiting in each stage's input channel.
     pub queues: Vec<QueueStatus>,
     /// The last error a source recovered from (see `counters.source_errors`).
@@ -93,7 +95,10 @@ impl std::fmt::Display for Status {
             write!(f, " fullest-queue {} {}/{}", q.stage, q.len, q.capacity)?;
         }
         if self.degraded {
-            write!(f, " DEGRADED: store busy, retried {} times", c.store_retries)?;
+            write!(f, " DEGRADED: store busy or unreachable, retried {} times", c.store_retries)?;
+            if let Some(e) = &self.last_store_error {
+                write!(f, " (last: {e})")?;
+            }
         }
         if let Some(e) = &self.last_source_error {
             write!(f, " source-errors {} (last: {e})", c.source_errors)?;
@@ -135,6 +140,11 @@ impl Probe {
         Status {
             counters: live.snapshot(),
             degraded: live.degraded.load(Ordering::Relaxed),
+            last_store_error: live
+                .degraded
+                .load(Ordering::Relaxed)
+                .then(|| live.last_store_error.lock().unwrap_or_else(|p| p.into_inner()).clone())
+                .flatten(),
             last_source_error: live.last_source_error.lock().unwrap_or_else(|p| p.into_inner()).clone(),
             queues,
         }
@@ -223,24 +233,22 @@ pub async fn run(config: &Config, options: RunOptions) -> Result<Counters, RunEr
             .remove(&sink.name)
             .ok_or_else(|| RunError::Sink { sink: sink.name.clone(), detail: "no input".into() })?;
         match &sink.kind {
-            SinkKind::Store { path, batch_size, linger, durability, busy_timeout } => {
-                let opts = StoreOptions { durability: *durability, busy_timeout: *busy_timeout };
-                let store = open_store(&sink.name, path, opts, &live).await?;
-                let mut sources = Vec::new();
-                for src in &config.sources {
-                    if store_sinks_of(config, &src.name).contains(&sink.name) {
-                        let positions = store
-                            .positions(&src.name)
-                            .map_err(|e| RunError::Store { sink: sink.name.clone(), source: e })?;
-                        stored_positions.insert(src.name.clone(), positions);
-                        sources.push((src.name.clone(), trackers[&src.name].clone()));
-                    }
-                }
+            kind @ (SinkKind::Store { .. } | SinkKind::Postgres { .. }) => {
+                let Some((target, batch_size, linger)) = kind.store_target() else { continue };
+                let mine: Vec<String> = config
+                    .sources
+                    .iter()
+                    .filter(|src| store_sinks_of(config, &src.name).contains(&sink.name))
+                    .map(|src| src.name.clone())
+                    .collect();
+                let (store, positions) = open_store(&sink.name, &target, &mine, &live).await?;
+                stored_positions.extend(positions);
+                let sources = mine.iter().map(|name| (name.clone(), trackers[name].clone())).collect();
                 let s = StoreSink {
                     name: sink.name.clone(),
                     store: Some(store),
-                    batch_size: *batch_size,
-                    linger: *linger,
+                    batch_size,
+                    linger,
                     sources,
                     live: live.clone(),
                 };
@@ -306,14 +314,11 @@ pub async fn run(config: &Config, options: RunOptions) -> Result<Counters, RunEr
                     tracker.set_durable_hook(tx);
                     rx
                 });
-                let store_path = store_sinks_of(config, &src.name).first().and_then(|sink| {
-                    config.sinks.iter().find(|s| &s.name == sink).and_then(|s| match &s.kind {
-                        SinkKind::Store { path, .. } => Some(path.clone()),
-                        _ => None,
-                    })
+                let position_store = store_sinks_of(config, &src.name).first().and_then(|sink| {
+                    config.sinks.iter().find(|s| &s.name == sink).and_then(|s| s.kind.store_target()).map(|t| t.0)
                 });
                 let k = KafkaSourceTask {
-                    store_path,
+                    position_store,
                     name,
                     cfg: cfg.clone(),
                     max: config.pipeline.max_record_bytes,
@@ -380,14 +385,29 @@ pub async fn run(config: &Config, options: RunOptions) -> Result<Counters, RunEr
     }
 }
 
-/// Opens a store, waiting (degraded) while another connection holds it locked.
-async fn open_store(sink: &str, path: &std::path::Path, opts: StoreOptions, live: &Live) -> Result<Store, RunError> {
+/// Opens a store and reads the stored positions of `sources`, waiting (degraded) while the
+/// store is locked by another connection or unreachable.
+async fn open_store(
+    sink: &str,
+    target: &StoreTarget,
+    sources: &[String],
+    live: &Live,
+) -> Result<(Box<dyn Backend>, HashMap<String, Vec<InputPosition>>), RunError> {
     let mut backoff = Duration::from_millis(50);
     loop {
-        let p = path.to_owned();
-        let r = tokio::task::spawn_blocking(move || Store::open_with(p, opts))
-            .await
-            .map_err(|e| RunError::Sink { sink: sink.to_owned(), detail: e.to_string() })?;
+        let (t, names) = (target.clone(), sources.to_vec());
+        // Both the open and the reads block (the PostgreSQL client must not run on async code).
+        let r = tokio::task::spawn_blocking(move || -> Result<_, StoreError> {
+            let mut store = t.open()?;
+            let mut positions = HashMap::new();
+            for name in names {
+                let p = store.positions(&name)?;
+                positions.insert(name, p);
+            }
+            Ok((store, positions))
+        })
+        .await
+        .map_err(|e| RunError::Sink { sink: sink.to_owned(), detail: e.to_string() })?;
         match r {
             Ok(s) => {
                 live.degraded.store(false, Ordering::Relaxed);
@@ -395,6 +415,8 @@ async fn open_store(sink: &str, path: &std::path::Path, opts: StoreOptions, live
             }
             Err(e) if e.is_retryable() => {
                 live.degraded.store(true, Ordering::Relaxed);
+                add(&live.store_retries, 1);
+                *live.last_store_error.lock().unwrap_or_else(|p| p.into_inner()) = Some(e.to_string());
                 tokio::time::sleep(backoff).await;
                 backoff = (backoff * 2).min(Duration::from_secs(5));
             }

@@ -374,7 +374,8 @@ pub enum StoreCommand {
     /// Counts per kind of record (monitoring summaries, dead letters) and the stored input positions.
     #[command(after_long_help = "Examples:\n  \
 fieldkit store stats --store fieldkit.db\n  \
-fieldkit store stats --store fieldkit.db --format json | jq .dead_letter\n\n\
+fieldkit store stats --store fieldkit.db --format json | jq .dead_letter\n  \
+fieldkit store stats --store 'postgres://fieldkit@db:5432/fieldkit?schema=fieldkit'\n\n\
 JSON: {\"monitoring\": N, \"dead_letter\": N, \"input_position\": N}. The text form also lists the input\n\
 positions: per source, topic and partition, the next offset to read (everything before it is stored).")]
     Stats {

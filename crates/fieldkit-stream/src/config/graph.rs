@@ -4,7 +4,7 @@
 use std::collections::{HashMap, HashSet};
 
 use super::parse::Spans;
-use super::{Config, ConfigError, SinkKind, TransformKind, UNMATCHED_ROUTE};
+use super::{Config, ConfigError, TransformKind, UNMATCHED_ROUTE};
 
 /// What a stage emits: raw JSON payloads, or summaries (from `summarize`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -134,7 +134,7 @@ pub(super) fn check(text: &str, config: &Config, spans: &Spans, errors: &mut Vec
         }
     }
     for s in &config.sinks {
-        if matches!(s.kind, SinkKind::Store { .. }) {
+        if s.kind.is_store() {
             for (i, input) in s.inputs.iter().enumerate() {
                 if kind_of(split_input(input).0, config, &mut memo) != Some(Kind::Summary) {
                     let at = spans.input_entries.get(&(s.name.clone(), i)).copied().unwrap_or(0);
@@ -189,7 +189,7 @@ pub(super) fn check(text: &str, config: &Config, spans: &Spans, errors: &mut Vec
     }
 }
 
-/// Store sinks a source's records can reach.
+/// Store sinks (`store` or `postgres`) a source's records can reach.
 pub(crate) fn store_sinks_of(config: &Config, source: &str) -> Vec<String> {
     let mut reached: HashSet<&str> = HashSet::from([source]);
     // Stages are few; iterate to a fixed point rather than build an adjacency list.
@@ -207,9 +207,7 @@ pub(crate) fn store_sinks_of(config: &Config, source: &str) -> Vec<String> {
     config
         .sinks
         .iter()
-        .filter(|s| {
-            matches!(s.kind, SinkKind::Store { .. }) && s.inputs.iter().any(|i| reached.contains(split_input(i).0))
-        })
+        .filter(|s| s.kind.is_store() && s.inputs.iter().any(|i| reached.contains(split_input(i).0)))
         .map(|s| s.name.clone())
         .collect()
 }

@@ -18,7 +18,7 @@ use std::time::Duration;
 
 use fieldkit_events::Mapping;
 use fieldkit_events::mapping::jq::Program;
-use fieldkit_store::Durability;
+use fieldkit_store::{Durability, PgTarget, StoreOptions, StoreTarget};
 
 /// A validated pipeline.
 #[derive(Clone, Debug)]
@@ -210,9 +210,50 @@ pub struct SinkConfig {
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum SinkKind {
-    Store { path: PathBuf, batch_size: usize, linger: Duration, durability: Durability, busy_timeout: Duration },
+    Store {
+        path: PathBuf,
+        batch_size: usize,
+        linger: Duration,
+        durability: Durability,
+        busy_timeout: Duration,
+    },
+    /// `type = "postgres"`: the store contract in a shared PostgreSQL database. `Debug` never
+    /// shows the URL's password.
+    Postgres {
+        target: PgTarget,
+        batch_size: usize,
+        linger: Duration,
+    },
     Stdout,
-    File { path: PathBuf },
+    File {
+        path: PathBuf,
+    },
+}
+
+impl SinkKind {
+    /// The store a store-like sink (`store`, `postgres`) writes to, with its batch size and
+    /// linger; `None` for the JSONL sinks.
+    pub fn store_target(&self) -> Option<(StoreTarget, usize, Duration)> {
+        match self {
+            SinkKind::Store { path, batch_size, linger, durability, busy_timeout } => Some((
+                StoreTarget::Sqlite {
+                    path: path.clone(),
+                    options: StoreOptions { durability: *durability, busy_timeout: *busy_timeout },
+                },
+                *batch_size,
+                *linger,
+            )),
+            SinkKind::Postgres { target, batch_size, linger } => {
+                Some((StoreTarget::Postgres(target.clone()), *batch_size, *linger))
+            }
+            SinkKind::Stdout | SinkKind::File { .. } => None,
+        }
+    }
+
+    /// Store-like sinks take summaries and write their sources' positions.
+    pub fn is_store(&self) -> bool {
+        matches!(self, SinkKind::Store { .. } | SinkKind::Postgres { .. })
+    }
 }
 
 /// One problem in a config, at a 1-based line and column of the original text.

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use fieldkit_events::Mapping;
 use fieldkit_events::mapping::jq::Program;
-use fieldkit_store::Durability;
+use fieldkit_store::{Durability, PgTarget};
 use toml::Spanned;
 use toml::de::{DeTable, DeValue};
 
@@ -675,6 +675,53 @@ impl<'t> Walker<'t> {
                 };
                 SinkKind::Store { path: PathBuf::from(path), batch_size, linger, durability, busy_timeout }
             }
+            "postgres" => {
+                self.known_keys(
+                    t,
+                    "",
+                    &[
+                        "type",
+                        "inputs",
+                        "url",
+                        "schema",
+                        "batch_size",
+                        "linger_ms",
+                        "connect_timeout_ms",
+                        "lock_timeout_ms",
+                    ],
+                );
+                let url = self.required_string(t, "url", at, &what);
+                let batch_size = self.int(t, "batch_size", 1, 100_000).unwrap_or(1000) as usize;
+                let linger = self.millis(t, "linger_ms", 200);
+                let connect_timeout =
+                    Self::entry(t, "connect_timeout_ms").map(|_| self.millis(t, "connect_timeout_ms", 10_000));
+                let lock_timeout = self.millis(t, "lock_timeout_ms", 5000);
+                let schema = self.string(t, "schema");
+                // Checked offline: the URL must parse, nothing is connected to.
+                let url_at = Self::entry(t, "url").map_or(at, |(_, v)| v.span().start);
+                let mut target = match PgTarget::parse(&url?) {
+                    Ok(target) => target,
+                    Err(e) => {
+                        self.err(url_at, format!("`url`: {e}"));
+                        return None;
+                    }
+                };
+                if let Some(schema) = schema {
+                    target = match target.with_schema(&schema) {
+                        Ok(target) => target,
+                        Err(e) => {
+                            let at = Self::entry(t, "schema").map_or(at, |(_, v)| v.span().start);
+                            self.err(at, format!("`schema`: {e}"));
+                            return None;
+                        }
+                    };
+                }
+                if let Some(c) = connect_timeout {
+                    target.connect_timeout = c;
+                }
+                target.lock_timeout = lock_timeout;
+                SinkKind::Postgres { target, batch_size, linger }
+            }
             "stdout" => {
                 self.known_keys(t, "", &["type", "inputs"]);
                 SinkKind::Stdout
@@ -685,7 +732,7 @@ impl<'t> Walker<'t> {
             }
             other => {
                 let at = Self::entry(t, "type").map_or(at, |(_, v)| v.span().start);
-                self.err(at, format!("unknown sink type `{other}` (expected store, stdout or file)"));
+                self.err(at, format!("unknown sink type `{other}` (expected store, postgres, stdout or file)"));
                 return None;
             }
         };

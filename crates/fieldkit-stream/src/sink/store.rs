@@ -1,5 +1,7 @@
-//! The `store` sink: batches (size + linger) committed in ONE transaction together with the
-//! positions of the sources upstream, retried with exponential backoff while the store is busy.
+//! The `store` and `postgres` sinks: batches (size + linger) committed in ONE transaction
+//! together with the positions of the sources upstream, retried with exponential backoff while
+//! the store is busy or unreachable (the pipeline reports itself degraded meanwhile). The sink
+//! writes through [`Backend`], so both stores behave alike.
 //!
 //! Settled is not durable: acknowledgements are settled before the commit, so a record's
 //! [`crate::record::Receipt`] (an HTTP request waiting for its answer) is confirmed only after
@@ -16,7 +18,7 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
-use fieldkit_store::{Batch, PositionAdvance, Store};
+use fieldkit_store::{Backend, Batch, PositionAdvance};
 use tokio::sync::mpsc::Receiver;
 use tokio::time::{Instant, sleep, sleep_until};
 
@@ -27,7 +29,7 @@ use crate::runtime::RunError;
 pub(crate) struct StoreSink {
     pub name: String,
     /// `None` only while a commit runs on the blocking pool.
-    pub store: Option<Store>,
+    pub store: Option<Box<dyn Backend>>,
     pub batch_size: usize,
     pub linger: Duration,
     /// Sources whose positions this sink writes.
@@ -153,6 +155,7 @@ impl StoreSink {
                 }
                 Err(e) if e.is_retryable() => {
                     // Never drop: the same batch is retried until the store takes it.
+                    *self.live.last_store_error.lock().unwrap_or_else(|p| p.into_inner()) = Some(e.to_string());
                     self.live.degraded.store(true, Ordering::Relaxed);
                     add(&self.live.store_retries, 1);
                     sleep(backoff).await;

@@ -18,7 +18,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 use fieldkit_events::SourcePosition;
-use fieldkit_store::{InputPosition, Store};
+use fieldkit_store::{Backend, InputPosition, StoreTarget};
 use rdkafka::client::ClientContext;
 use rdkafka::config::ClientConfig;
 use rdkafka::consumer::{BaseConsumer, CommitMode, Consumer, ConsumerContext, RebalanceProtocol, StreamConsumer};
@@ -77,7 +77,7 @@ pub(crate) struct KafkaSourceTask {
     /// The store that writes this source's positions: read again on every assignment, so a
     /// partition handed over by another member of the group (sharing the store) resumes where
     /// that member's rows end.
-    pub store_path: Option<std::path::PathBuf>,
+    pub position_store: Option<StoreTarget>,
     /// Positions durably committed by the store sink; `None` when no store sink writes them
     /// (then no offset is ever committed and a restart re-reads from the group's last offset).
     pub durable: Option<UnboundedReceiver<Durable>>,
@@ -88,7 +88,7 @@ pub(crate) struct KafkaSourceTask {
 /// Shared between the consumer's callbacks and the source task.
 struct Ctx {
     name: String,
-    store: Option<Mutex<Store>>,
+    store: Option<Mutex<Box<dyn Backend>>>,
     tracker: Arc<Tracker>,
     live: Arc<Live>,
     /// Latest durable position per partition: where an assigned partition resumes.
@@ -113,7 +113,10 @@ impl Ctx {
     /// Takes in positions the store holds now (another member may have advanced them).
     fn refresh_positions(&self) {
         let Some(store) = &self.store else { return };
-        let stored = lock(store).positions(&self.name);
+        // Rebalance callbacks run inside the consumer's poll, which may be on async code, where
+        // a blocking client (PostgreSQL's) must not run: read on a helper thread.
+        let stored = std::thread::scope(|s| s.spawn(|| lock(store).positions(&self.name)).join())
+            .unwrap_or_else(|_| Err(fieldkit_store::StoreError::InvalidQuery("position reader panicked".into())));
         match stored {
             Ok(stored) => {
                 let mut positions = lock(&self.positions);
@@ -210,7 +213,15 @@ impl KafkaSourceTask {
     pub async fn run(self) -> Result<(), RunError> {
         let positions: HashMap<(String, i32), i64> =
             self.stored.iter().map(|p| ((p.topic.clone(), p.partition), p.next_offset)).collect();
-        let store = self.store_path.as_ref().and_then(|p| match Store::open_existing(p) {
+        let opened = match self.position_store.clone() {
+            Some(t) => Some(
+                tokio::task::spawn_blocking(move || t.open_reader())
+                    .await
+                    .map_err(|e| self.fail(format!("opening the position store: {e}")))?,
+            ),
+            None => None,
+        };
+        let store = opened.and_then(|r| match r {
             Ok(s) => Some(Mutex::new(s)),
             Err(e) => {
                 // Positions read at start still apply; only hand-overs within this run lose the

@@ -1,6 +1,8 @@
 //! `fieldkit store stats`: what a store holds, and how far its inputs have been read.
 
 use anyhow::Result;
+use fieldkit_store::pg::is_postgres_url;
+use fieldkit_store::{PgStore, PgTarget};
 
 use crate::cli::{ListFormat, StoreArgs, StoreCommand};
 use crate::cmd::events::{open_store, push_rows};
@@ -12,8 +14,17 @@ use crate::term::{Style, stdout_width};
 pub fn run(args: StoreArgs) -> Result<u8> {
     match args.command {
         StoreCommand::Stats { store: opt, format } => {
-            let store = open_store(&opt.store)?;
-            let stats = store.stats()?;
+            let (stats, version, positions, label) = match opt.store.to_str().filter(|s| is_postgres_url(s)) {
+                // A shared PostgreSQL store (`postgres://...`; the password may come from PGPASSWORD).
+                Some(url) => {
+                    let mut store = PgStore::connect(&PgTarget::parse(url)?)?;
+                    (store.stats()?, store.schema_version()?, store.all_positions()?, store.target().redacted())
+                }
+                None => {
+                    let store = open_store(&opt.store)?;
+                    (store.stats()?, store.schema_version()?, store.all_positions()?, opt.store.display().to_string())
+                }
+            };
             let out = match format {
                 ListFormat::Json => serde_json::to_string_pretty(&stats)? + "\n",
                 ListFormat::Text => {
@@ -21,16 +32,11 @@ pub fn run(args: StoreArgs) -> Result<u8> {
                     let mut s = format!(
                         "{} {}\n",
                         style.bold("fieldkit store"),
-                        style.dim(&format!(
-                            "· {} · schema version {}",
-                            one_line(&opt.store.display().to_string()),
-                            store.schema_version()?
-                        ))
+                        style.dim(&format!("· {} · schema version {}", one_line(&label), version))
                     );
                     s.push_str(&format!("  monitoring summaries  {:>12}\n", stats.monitoring));
                     s.push_str(&format!("  dead letters          {:>12}\n", stats.dead_letter));
                     s.push_str(&format!("  input positions       {:>12}\n", stats.input_position));
-                    let positions = store.all_positions()?;
                     s.push_str(&format!(
                         "\n{} {}\n",
                         style.bold("Input positions"),
