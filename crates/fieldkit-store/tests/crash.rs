@@ -66,7 +66,7 @@ fn kill_9_mid_stream_leaves_only_whole_batches() {
             .args(["crash_writer", "--exact", "--nocapture", "--test-threads=1"])
             .env(WRITER_ENV, &path)
             .stdout(Stdio::piped())
-            .stderr(Stdio::null())
+            .stderr(Stdio::inherit())
             .spawn()
             .unwrap();
         let stdout = child.stdout.take().unwrap();
