@@ -56,6 +56,9 @@ pub(crate) struct Live {
     pub source_errors: AtomicU64,
     pub http_unauthorized: AtomicU64,
     pub last_source_error: std::sync::Mutex<Option<String>>,
+    /// Kafka consumer lag per source (messages behind the partition ends it consumes), from
+    /// librdkafka's statistics; absent until the first statistics arrive.
+    pub consumer_lag: std::sync::Mutex<std::collections::BTreeMap<String, i64>>,
     /// Why the store last refused a batch (busy, unreachable), while degraded.
     pub last_store_error: std::sync::Mutex<Option<String>>,
     pub degraded: AtomicBool,

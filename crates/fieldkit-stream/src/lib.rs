@@ -19,4 +19,4 @@ mod transform;
 
 pub use config::{Config, ConfigError, Endpoint, HttpSource, Secret, TlsFiles, validate};
 pub use counters::Counters;
-pub use runtime::{QueueStatus, RunError, RunOptions, Shutdown, Status, StatusCallback, run, run_blocking};
+pub use runtime::{QueueStatus, Rates, RunError, RunOptions, Shutdown, Status, StatusCallback, run, run_blocking};

@@ -73,6 +73,28 @@ pub struct Status {
     pub queues: Vec<QueueStatus>,
     /// The last error a source recovered from (see `counters.source_errors`).
     pub last_source_error: Option<String>,
+    /// Kafka consumer lag per source: messages between its positions and the partition ends.
+    pub consumer_lag: std::collections::BTreeMap<String, i64>,
+    /// Records per second since the previous status (none in the first).
+    pub rates: Option<Rates>,
+}
+
+/// Throughput between two statuses.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+pub struct Rates {
+    pub consumed_per_s: f64,
+    /// Summaries stored, dead letters and records written by JSONL sinks.
+    pub settled_per_s: f64,
+}
+
+impl Rates {
+    fn between(before: &Counters, after: &Counters, secs: f64) -> Option<Rates> {
+        let settled = |c: &Counters| c.stored + c.duplicates + c.dead_lettered + c.written + c.filtered;
+        (secs > 0.0).then(|| Rates {
+            consumed_per_s: after.consumed.saturating_sub(before.consumed) as f64 / secs,
+            settled_per_s: settled(after).saturating_sub(settled(before)) as f64 / secs,
+        })
+    }
 }
 
 /// The periodic one-line status: counts, records in flight, the fullest queue, and whether a
@@ -91,6 +113,12 @@ impl std::fmt::Display for Status {
             c.written,
             c.in_flight()
         )?;
+        if let Some(r) = &self.rates {
+            write!(f, " rate {:.0}/s in {:.0}/s out", r.consumed_per_s, r.settled_per_s)?;
+        }
+        for (source, lag) in &self.consumer_lag {
+            write!(f, " lag {source} {lag}")?;
+        }
         if let Some(q) = self.queues.iter().max_by_key(|q| q.len) {
             write!(f, " fullest-queue {} {}/{}", q.stage, q.len, q.capacity)?;
         }
@@ -146,6 +174,8 @@ impl Probe {
                 .then(|| live.last_store_error.lock().unwrap_or_else(|p| p.into_inner()).clone())
                 .flatten(),
             last_source_error: live.last_source_error.lock().unwrap_or_else(|p| p.into_inner()).clone(),
+            consumer_lag: live.consumer_lag.lock().unwrap_or_else(|p| p.into_inner()).clone(),
+            rates: None,
             queues,
         }
     }
@@ -353,6 +383,7 @@ pub async fn run(config: &Config, options: RunOptions) -> Result<Counters, RunEr
     let mut ticker = tokio::time::interval(options.status_interval.max(Duration::from_millis(1)));
     ticker.tick().await;
     let mut first_error = None;
+    let mut previous: Option<(Counters, std::time::Instant)> = None;
     loop {
         tokio::select! {
             joined = tasks.join_next() => match joined {
@@ -370,7 +401,13 @@ pub async fn run(config: &Config, options: RunOptions) -> Result<Counters, RunEr
             },
             _ = ticker.tick() => {
                 if let Some(cb) = &options.status {
-                    cb(&probe.status());
+                    let mut status = probe.status();
+                    let now = std::time::Instant::now();
+                    if let Some((before, at)) = &previous {
+                        status.rates = Rates::between(before, &status.counters, now.duration_since(*at).as_secs_f64());
+                    }
+                    previous = Some((status.counters, now));
+                    cb(&status);
                 }
             }
         }

@@ -499,3 +499,48 @@ fn shipped_kafka_example_runs() {
     let errs = validate(text, []).unwrap_err();
     assert!(errs[0].message.contains("FIELDKIT_KAFKA_BROKERS"), "{errs:?}");
 }
+
+#[test]
+fn status_reports_rates_and_consumer_lag_until_caught_up() {
+    let cluster = cluster();
+    let brokers = cluster.bootstrap_servers();
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("f.db");
+    produce(&brokers, 0..900);
+    // Statistics (which carry the lag) every 100 ms instead of the default 5 s.
+    let text = format!(
+        "[sources.maas]\ntype = \"kafka\"\nbrokers = \"{brokers}\"\ntopics = [\"{TOPIC}\"]\ngroup = \"lag\"\n\
+         [sources.maas.properties]\n\"statistics.interval.ms\" = 100\n\"fetch.wait.max.ms\" = 50\n\
+         [transforms.s]\ntype = \"summarize\"\ninputs = [\"maas\"]\n\
+         [sinks.db]\ntype = \"store\"\ninputs = [\"s\"]\npath = \"{}\"\nlinger_ms = 20\n",
+        db.display()
+    );
+    let config = validate(&text, []).unwrap_or_else(|e| panic!("{e:?}"));
+    let seen = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let shutdown = Shutdown::new();
+    let options = {
+        let (seen, s) = (seen.clone(), shutdown.clone());
+        let started = Instant::now();
+        RunOptions {
+            shutdown: shutdown.clone(),
+            status: Some(Box::new(move |st| {
+                let caught_up =
+                    st.consumer_lag.get("maas") == Some(&0) && st.counters.stored + st.counters.dead_lettered == 900;
+                seen.lock().unwrap().push((st.rates, st.consumer_lag.get("maas").copied(), st.to_string()));
+                if caught_up || started.elapsed() > Duration::from_secs(30) {
+                    s.trigger();
+                }
+            })),
+            status_interval: Duration::from_millis(50),
+        }
+    };
+    let c = run_blocking(&config, options).unwrap();
+    assert_eq!(c.stored + c.dead_lettered, 900, "{c:?}");
+    let seen = seen.lock().unwrap();
+    assert!(seen[0].0.is_none(), "no rate before a second status");
+    assert!(seen.iter().skip(1).all(|(r, _, _)| r.is_some()));
+    assert!(seen.iter().any(|(r, _, _)| r.is_some_and(|r| r.consumed_per_s > 0.0)), "never saw a rate");
+    let (_, lag, line) = seen.last().unwrap();
+    assert_eq!(*lag, Some(0), "caught up in the end: {line}");
+    assert!(line.contains(" lag maas 0") && line.contains("/s in"), "{line}");
+}

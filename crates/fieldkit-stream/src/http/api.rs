@@ -80,6 +80,10 @@ pub(crate) fn metrics(status: &Status) -> String {
     let _ = writeln!(out, "fieldkit_pipeline_in_flight {}", status.counters.in_flight());
     gauge(&mut out, "degraded", "1 while a store refuses writes (batches are being retried).");
     let _ = writeln!(out, "fieldkit_pipeline_degraded {}", u8::from(status.degraded));
+    gauge(&mut out, "consumer_lag", "Kafka consumer lag of a source: messages behind the partition ends.");
+    for (source, lag) in &status.consumer_lag {
+        let _ = writeln!(out, "fieldkit_pipeline_consumer_lag{{source=\"{}\"}} {lag}", escape(source));
+    }
     let mut queues = status.queues.clone();
     queues.sort_by(|a, b| a.stage.cmp(&b.stage));
     gauge(&mut out, "queue_length", "Records waiting in a stage's input channel.");

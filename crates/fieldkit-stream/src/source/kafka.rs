@@ -45,10 +45,12 @@ const TOO_LARGE_KEEP: usize = 4096;
 pub(crate) const FORCED: [(&str, &str); 2] = [("enable.auto.commit", "false"), ("enable.auto.offset.store", "false")];
 
 /// Defaults a user may override in `[sources.NAME.properties]`.
-const DEFAULTS: [(&str, &str); 1] = [
+const DEFAULTS: [(&str, &str); 2] = [
     // A new group reads the topic from its start: a pipeline that must lose nothing should not
     // skip what was produced before it first ran.
     ("auto.offset.reset", "earliest"),
+    // Statistics carry each partition's consumer lag, which the status line and /metrics show.
+    ("statistics.interval.ms", "5000"),
 ];
 
 /// The librdkafka configuration of a source (no network access).
@@ -147,6 +149,19 @@ impl Ctx {
 impl ClientContext for Ctx {
     fn error(&self, error: KafkaError, reason: &str) {
         self.note(format!("kafka: {error}: {reason}"));
+    }
+
+    /// Consumer lag: for each partition this member consumes, the messages between its
+    /// position and the partition's end, as librdkafka last measured them.
+    fn stats(&self, statistics: rdkafka::Statistics) {
+        let lag: i64 = statistics
+            .topics
+            .iter()
+            .flat_map(|(topic, t)| t.partitions.iter().map(move |(id, p)| (topic, *id, p.consumer_lag)))
+            .filter(|&(topic, id, lag)| id >= 0 && lag >= 0 && self.is_assigned(topic, id))
+            .map(|(_, _, lag)| lag)
+            .sum();
+        lock(&self.live.consumer_lag).insert(self.name.clone(), lag);
     }
 }
 
