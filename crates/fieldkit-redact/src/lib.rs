@@ -254,6 +254,17 @@ impl Redactor {
         String::from_utf8(out).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
     }
 
+    /// A keyed pseudonym for a whole value, whatever it holds: `v-` and 16 base32 characters
+    /// (80 bits), equal for equal values under one key. For identities the detectors do not
+    /// recognise in free text (a bare node label, a tenant id, a dedup key); 80 bits keep
+    /// distinct values distinct in practice, so a pseudonymised identity still identifies.
+    pub fn pseudonym(&mut self, value: &[u8]) -> String {
+        let mut t = String::from("v-");
+        self.prf.b32(b"value", &[value], 16, &mut t);
+        self.mapping.insert(&t, Kind::Value, value);
+        t
+    }
+
     /// The reverse map built so far: token → (kind, original), secrets excluded.
     pub fn mapping(&self) -> &Mapping {
         &self.mapping

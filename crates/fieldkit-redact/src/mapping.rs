@@ -37,6 +37,8 @@ pub enum Kind {
     Keyword,
     /// A match of a user-supplied regex.
     Regex,
+    /// A whole value replaced by [`crate::Redactor::pseudonym`] (a node label, a tenant id).
+    Value,
 }
 
 impl Kind {
@@ -55,6 +57,7 @@ impl Kind {
             Kind::Secret => "secret",
             Kind::Keyword => "keyword",
             Kind::Regex => "regex",
+            Kind::Value => "value",
         }
     }
 }

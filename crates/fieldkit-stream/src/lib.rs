@@ -12,11 +12,12 @@ mod counters;
 mod http;
 mod outputs;
 mod record;
+mod redact;
 mod runtime;
 mod sink;
 mod source;
 mod transform;
 
-pub use config::{Config, ConfigError, Endpoint, HttpSource, Secret, TlsFiles, validate};
+pub use config::{Config, ConfigError, Endpoint, HttpSource, KafkaSink, Redact, Secret, TlsFiles, validate};
 pub use counters::Counters;
 pub use runtime::{QueueStatus, Rates, RunError, RunOptions, Shutdown, Status, StatusCallback, run, run_blocking};

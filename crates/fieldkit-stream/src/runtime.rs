@@ -20,12 +20,14 @@ use fieldkit_store::{Backend, InputPosition, StoreError, StoreTarget};
 use tokio::sync::Notify;
 use tokio::sync::mpsc::{self, Receiver, Sender, WeakSender};
 
-use crate::config::graph::store_sinks_of;
+use crate::config::graph::{kafka_sinks_of, store_sinks_of};
 use crate::config::{Config, SinkKind, SourceKind, TransformKind, UNMATCHED_ROUTE};
 use crate::counters::{Counters, Live, add};
 use crate::outputs::Outputs;
 use crate::record::{Record, Tracker};
+use crate::redact::RedactStage;
 use crate::sink::jsonl::{self, Target};
+use crate::sink::kafka::KafkaSinkTask;
 use crate::sink::store::StoreSink;
 use crate::source::file::FileSource;
 use crate::source::kafka::KafkaSourceTask;
@@ -73,6 +75,9 @@ pub struct Status {
     pub queues: Vec<QueueStatus>,
     /// The last error a source recovered from (see `counters.source_errors`).
     pub last_source_error: Option<String>,
+    /// The last error a sink reported: a failed Kafka delivery (see `counters.failed`) or a
+    /// broker error librdkafka is retrying.
+    pub last_sink_error: Option<String>,
     /// Kafka consumer lag per source: messages between its positions and the partition ends.
     pub consumer_lag: std::collections::BTreeMap<String, i64>,
     /// Records per second since the previous status (none in the first).
@@ -131,6 +136,12 @@ impl std::fmt::Display for Status {
         if let Some(e) = &self.last_source_error {
             write!(f, " source-errors {} (last: {e})", c.source_errors)?;
         }
+        if c.failed > 0 {
+            write!(f, " FAILED {} (positions held back; a restart re-reads them)", c.failed)?;
+        }
+        if let Some(e) = &self.last_sink_error {
+            write!(f, " sink-error (last: {e})")?;
+        }
         Ok(())
     }
 }
@@ -176,6 +187,7 @@ impl Probe {
             last_source_error: live.last_source_error.lock().unwrap_or_else(|p| p.into_inner()).clone(),
             consumer_lag: live.consumer_lag.lock().unwrap_or_else(|p| p.into_inner()).clone(),
             rates: None,
+            last_sink_error: live.last_sink_error.lock().unwrap_or_else(|p| p.into_inner()).clone(),
             queues,
         }
     }
@@ -204,6 +216,8 @@ pub enum RunError {
     Source { source_name: String, detail: String },
     #[error("sink `{sink}`: {detail}")]
     Sink { sink: String, detail: String },
+    #[error("transform `{transform}`: {detail}")]
+    Transform { transform: String, detail: String },
     #[error("sink `{sink}`: {source}")]
     Store { sink: String, source: StoreError },
     #[error("cannot start the runtime: {0}")]
@@ -290,6 +304,22 @@ pub async fn run(config: &Config, options: RunOptions) -> Result<Counters, RunEr
             SinkKind::File { path } => {
                 tasks.spawn(jsonl::run(sink.name.clone(), Target::File(path.clone()), live.clone(), rx));
             }
+            SinkKind::Kafka(cfg) => {
+                // Kafka sources no store writes positions for: their first kafka sink publishes
+                // their watermarks once delivered, and the source commits them as offsets.
+                let publishes = config
+                    .sources
+                    .iter()
+                    .filter(|src| {
+                        matches!(src.kind, SourceKind::Kafka(_))
+                            && store_sinks_of(config, &src.name).is_empty()
+                            && kafka_sinks_of(config, &src.name).first() == Some(&sink.name)
+                    })
+                    .map(|src| trackers[&src.name].clone())
+                    .collect();
+                let k = KafkaSinkTask { name: sink.name.clone(), cfg: cfg.clone(), publishes, live: live.clone() };
+                tasks.spawn(k.run(rx));
+            }
         }
     }
 
@@ -305,8 +335,15 @@ pub async fn run(config: &Config, options: RunOptions) -> Result<Counters, RunEr
             _ => vec![(String::new(), outputs_of(&t.name))],
         };
         let kind = t.kind.clone();
+        let redact = match &t.kind {
+            TransformKind::Redact(spec) => Some(
+                RedactStage::open(spec.clone())
+                    .map_err(|detail| RunError::Transform { transform: t.name.clone(), detail })?,
+            ),
+            _ => None,
+        };
         tasks.spawn(async move {
-            crate::transform::run(kind, rx, outs).await;
+            crate::transform::run(kind, redact, rx, outs).await;
             Ok(())
         });
     }
@@ -338,8 +375,11 @@ pub async fn run(config: &Config, options: RunOptions) -> Result<Counters, RunEr
             }
             SourceKind::Kafka(cfg) => {
                 let tracker = trackers[&src.name].clone();
-                // Offsets are committed once a store sink has made the records durable.
-                let durable = (!store_sinks_of(config, &src.name).is_empty()).then(|| {
+                // Offsets are committed once a store sink has made the records durable, or
+                // (without a store) once a kafka sink's broker acknowledged them.
+                let publisher =
+                    !store_sinks_of(config, &src.name).is_empty() || !kafka_sinks_of(config, &src.name).is_empty();
+                let durable = publisher.then(|| {
                     let (tx, rx) = mpsc::unbounded_channel();
                     tracker.set_durable_hook(tx);
                     rx

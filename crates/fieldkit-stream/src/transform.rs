@@ -13,13 +13,20 @@ use crate::config::{TransformKind, UNMATCHED_ROUTE};
 use crate::counters::add;
 use crate::outputs::Outputs;
 use crate::record::{Item, Origin, Record};
+use crate::redact::RedactStage;
 
 /// Records taken from the input channel at once: amortises channel costs. Part of the
 /// memory bound (see the runtime's docs).
 pub(crate) const CHUNK: usize = 64;
 
 /// A transform's outputs: one for most, one per route (then `_unmatched`) for `route`.
-pub(crate) async fn run(kind: TransformKind, mut rx: Receiver<Record>, outs: Vec<(String, Outputs)>) {
+/// `redact` comes with its redactor (its key loaded when the pipeline started).
+pub(crate) async fn run(
+    kind: TransformKind,
+    mut redact: Option<RedactStage>,
+    mut rx: Receiver<Record>,
+    outs: Vec<(String, Outputs)>,
+) {
     let mut buf = Vec::with_capacity(CHUNK);
     while rx.recv_many(&mut buf, CHUNK).await > 0 {
         for mut r in buf.drain(..) {
@@ -77,6 +84,12 @@ pub(crate) async fn run(kind: TransformKind, mut rx: Receiver<Record>, outs: Vec
                     0
                 }
                 TransformKind::Route { routes } => route(routes, &mut r, &outs),
+                TransformKind::Redact(_) => {
+                    if let Some(stage) = redact.as_mut() {
+                        stage.apply(&mut r);
+                    }
+                    0
+                }
             };
             if outs[target].1.send(r).await.is_err() {
                 // Downstream failed; the run is ending with its error.

@@ -182,7 +182,8 @@ FIELDKIT_INPUT=notifications.ndjson fieldkit run --config examples/monitoring-fi
 fieldkit run --config pipeline.toml --status-interval 5s\n\n\
 Config values may use ${VAR} and ${VAR:-default}. Input positions are committed with the data, so\n\
 a pipeline killed at any moment resumes where its last commit ended: nothing lost, nothing twice.\n\
-Exit codes: 0 all records accounted for · 2 error.")]
+Exit codes: 0 every record read was stored, written, filtered or dead-lettered · 2 error, or records\n\
+no sink could deliver (their positions were not advanced: a restart reads them again).")]
 pub struct RunArgs {
     /// The pipeline config (TOML).
     #[arg(long, short = 'c', value_name = "FILE")]

@@ -4,7 +4,7 @@
 use std::collections::{HashMap, HashSet};
 
 use super::parse::Spans;
-use super::{Config, ConfigError, TransformKind, UNMATCHED_ROUTE};
+use super::{Config, ConfigError, SinkKind, TransformKind, UNMATCHED_ROUTE};
 
 /// What a stage emits: raw JSON payloads, or summaries (from `summarize`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -113,7 +113,10 @@ pub(super) fn check(text: &str, config: &Config, spans: &Spans, errors: &mut Vec
         let k = match &t.kind {
             TransformKind::Summarize { .. } => Some(Kind::Summary),
             TransformKind::Extract { .. } => Some(Kind::Raw),
-            TransformKind::Filter { .. } | TransformKind::FilterHeader { .. } | TransformKind::Route { .. } => {
+            TransformKind::Filter { .. }
+            | TransformKind::FilterHeader { .. }
+            | TransformKind::Route { .. }
+            | TransformKind::Redact(_) => {
                 let kinds: HashSet<Option<Kind>> =
                     t.inputs.iter().map(|i| kind_of(split_input(i).0, config, memo)).collect();
                 if kinds.len() == 1 { kinds.into_iter().next().flatten() } else { None }
@@ -191,6 +194,16 @@ pub(super) fn check(text: &str, config: &Config, spans: &Spans, errors: &mut Vec
 
 /// Store sinks (`store` or `postgres`) a source's records can reach.
 pub(crate) fn store_sinks_of(config: &Config, source: &str) -> Vec<String> {
+    sinks_of(config, source, SinkKind::is_store)
+}
+
+/// Kafka sinks a source's records can reach.
+pub(crate) fn kafka_sinks_of(config: &Config, source: &str) -> Vec<String> {
+    sinks_of(config, source, |k| matches!(k, SinkKind::Kafka(_)))
+}
+
+/// Sinks of a kind a source's records can reach.
+fn sinks_of(config: &Config, source: &str, kind: impl Fn(&SinkKind) -> bool) -> Vec<String> {
     let mut reached: HashSet<&str> = HashSet::from([source]);
     // Stages are few; iterate to a fixed point rather than build an adjacency list.
     loop {
@@ -207,7 +220,7 @@ pub(crate) fn store_sinks_of(config: &Config, source: &str) -> Vec<String> {
     config
         .sinks
         .iter()
-        .filter(|s| s.kind.is_store() && s.inputs.iter().any(|i| reached.contains(split_input(i).0)))
+        .filter(|s| kind(&s.kind) && s.inputs.iter().any(|i| reached.contains(split_input(i).0)))
         .map(|s| s.name.clone())
         .collect()
 }

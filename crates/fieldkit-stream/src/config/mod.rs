@@ -133,24 +133,70 @@ pub struct KafkaSource {
     pub properties: Vec<(String, String)>,
 }
 
+/// librdkafka properties for `Debug`: values that may hold secrets are not printed.
+fn shown_properties(properties: &[(String, String)]) -> Vec<String> {
+    properties
+        .iter()
+        .map(|(k, v)| {
+            let secret = ["password", "secret", "key", "token", "jaas"].iter().any(|w| k.contains(w));
+            if secret { format!("{k}=***") } else { format!("{k}={v}") }
+        })
+        .collect()
+}
+
 /// Properties whose values may hold secrets are not printed.
 impl fmt::Debug for KafkaSource {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let props: Vec<String> = self
-            .properties
-            .iter()
-            .map(|(k, v)| {
-                let secret = ["password", "secret", "key", "token", "jaas"].iter().any(|w| k.contains(w));
-                if secret { format!("{k}=***") } else { format!("{k}={v}") }
-            })
-            .collect();
         f.debug_struct("KafkaSource")
             .field("brokers", &self.brokers)
             .field("topics", &self.topics)
             .field("group", &self.group)
-            .field("properties", &props)
+            .field("properties", &shown_properties(&self.properties))
             .finish()
     }
+}
+
+/// `[sinks.NAME] type = "kafka"`: records produced with an idempotent producer (`acks=all`),
+/// each acknowledged only once the broker confirmed its delivery.
+#[derive(Clone, PartialEq, Eq)]
+pub struct KafkaSink {
+    /// `bootstrap.servers`.
+    pub brokers: String,
+    /// Where summaries and raw records go.
+    pub topic: String,
+    /// Where dead letters go; `None`: to `topic`, as `{"dead_letter": {...}}`.
+    pub dead_letter_topic: Option<String>,
+    /// Every other librdkafka property, verbatim.
+    pub properties: Vec<(String, String)>,
+}
+
+impl fmt::Debug for KafkaSink {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("KafkaSink")
+            .field("brokers", &self.brokers)
+            .field("topic", &self.topic)
+            .field("dead_letter_topic", &self.dead_letter_topic)
+            .field("properties", &shown_properties(&self.properties))
+            .finish()
+    }
+}
+
+/// `type = "redact"`: keyed pseudonyms (fieldkit-redact) in a record's text values.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Redact {
+    /// The 32-byte key (64 hex digits), as `fieldkit redact --key-file`; created (mode 0600)
+    /// when the pipeline starts if it does not exist.
+    pub key_file: PathBuf,
+    /// Dotted paths whose string values are scanned for identifying values (addresses, host
+    /// names, users, secrets, keywords...) by the rules of `fieldkit redact`. Empty: every
+    /// string value of the record.
+    pub fields: Vec<Vec<String>>,
+    /// Dotted paths whose whole values (strings, numbers) become `v-` pseudonyms.
+    pub whole_fields: Vec<Vec<String>>,
+    /// Literal words redacted wherever they appear in scanned text (ASCII case ignored).
+    pub keywords: Vec<String>,
+    /// Whether dead letters have their payload and error redacted (else they pass unchanged).
+    pub dead_letters: bool,
 }
 
 #[derive(Clone, Debug)]
@@ -182,6 +228,7 @@ pub enum TransformKind {
     Route {
         routes: Vec<(String, Arc<Program>)>,
     },
+    Redact(Arc<Redact>),
 }
 
 impl fmt::Debug for TransformKind {
@@ -194,6 +241,7 @@ impl fmt::Debug for TransformKind {
             TransformKind::Route { routes } => {
                 f.debug_list().entries(routes.iter().map(|(n, p)| format!("{n}: {}", p.source()))).finish()
             }
+            TransformKind::Redact(r) => write!(f, "{r:?}"),
         }
     }
 }
@@ -228,6 +276,7 @@ pub enum SinkKind {
     File {
         path: PathBuf,
     },
+    Kafka(KafkaSink),
 }
 
 impl SinkKind {
@@ -246,7 +295,7 @@ impl SinkKind {
             SinkKind::Postgres { target, batch_size, linger } => {
                 Some((StoreTarget::Postgres(target.clone()), *batch_size, *linger))
             }
-            SinkKind::Stdout | SinkKind::File { .. } => None,
+            SinkKind::Stdout | SinkKind::File { .. } | SinkKind::Kafka(_) => None,
         }
     }
 

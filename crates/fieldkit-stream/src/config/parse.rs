@@ -15,8 +15,8 @@ use toml::de::{DeTable, DeValue};
 
 use super::interp::interpolate;
 use super::{
-    Config, ConfigError, Endpoint, HttpSource, KafkaSource, PipelineOptions, Secret, SinkConfig, SinkKind,
-    SourceConfig, SourceKind, TlsFiles, TransformConfig, TransformKind, UNMATCHED_ROUTE,
+    Config, ConfigError, Endpoint, HttpSource, KafkaSink, KafkaSource, PipelineOptions, Redact, Secret, SinkConfig,
+    SinkKind, SourceConfig, SourceKind, TlsFiles, TransformConfig, TransformKind, UNMATCHED_ROUTE,
 };
 
 /// Where things are in the text, for errors found after parsing (wiring, cycles).
@@ -137,6 +137,50 @@ pub(crate) fn parse_listen(s: &str) -> Result<SocketAddr, String> {
              localhost:PORT, or a bare port (bound on 127.0.0.1)"
         )
     })
+}
+
+/// How a kafka stage constrains its librdkafka properties.
+struct PropRules {
+    /// Properties fieldkit sets itself: `(name, values allowed, why)`.
+    forced: &'static [(&'static str, &'static [&'static str], &'static str)],
+    /// Properties the stage's own keys set.
+    reserved: &'static [&'static str],
+}
+
+const AUTO_COMMIT: &str = "must stay false: fieldkit commits offsets itself, only after the records are durably \
+                           stored (automatic commits could lose records)";
+
+const SOURCE_PROPERTIES: PropRules = PropRules {
+    forced: &[("enable.auto.commit", &["false"], AUTO_COMMIT), ("enable.auto.offset.store", &["false"], AUTO_COMMIT)],
+    reserved: &["bootstrap.servers", "metadata.broker.list", "group.id"],
+};
+
+const SINK_PROPERTIES: PropRules = PropRules {
+    forced: &[
+        (
+            "enable.idempotence",
+            &["true"],
+            "must stay true: the kafka sink relies on idempotent delivery, so that retries never write a \
+             record twice",
+        ),
+        ("acks", &["all", "-1"], "must stay `all`: a record is acknowledged only once every in-sync replica has it"),
+        (
+            "request.required.acks",
+            &["all", "-1"],
+            "must stay `all`: a record is acknowledged only once every in-sync replica has it",
+        ),
+    ],
+    reserved: &["bootstrap.servers", "metadata.broker.list"],
+};
+
+/// Kafka's rule for topic names.
+fn valid_topic(t: &str) -> bool {
+    (1..=249).contains(&t.len()) && t.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
+}
+
+/// `node`, `entity.label`: names joined by dots, none empty.
+fn valid_path(p: &str) -> bool {
+    p.split('.').all(|s| !s.is_empty())
 }
 
 impl<'t> Walker<'t> {
@@ -487,58 +531,138 @@ impl<'t> Walker<'t> {
                 }
             },
         }
+        let properties = self.kafka_properties(t, &SOURCE_PROPERTIES, &format!("`brokers` / `group` in [{what}]"));
+        Some(KafkaSource { brokers: brokers?, topics, group: group?, properties })
+    }
+
+    /// `[STAGE.properties]`: librdkafka properties, checked by librdkafka without touching the
+    /// network and reported at their line; `rules` names what fieldkit sets itself.
+    fn kafka_properties(&mut self, t: &DeTable<'_>, rules: &PropRules, set_with: &str) -> Vec<(String, String)> {
         let mut properties = Vec::new();
-        if let Some(props) = self.table(t, "properties") {
-            for (k, v) in props.iter() {
-                let key = k.get_ref().to_string();
-                let value = match v.get_ref() {
-                    DeValue::String(s) => match interpolate(s, self.env) {
-                        Ok(s) => s,
-                        Err(e) => {
-                            self.err(v.span().start, format!("`properties.{key}`: {e}"));
-                            continue;
-                        }
-                    },
-                    DeValue::Boolean(b) => b.to_string(),
-                    DeValue::Integer(i) => i.as_str().replace('_', ""),
-                    other => {
-                        self.err(
-                            v.span().start,
-                            format!("`properties.{key}` must be a string, number or boolean, not {}", other.type_str()),
-                        );
+        let Some(props) = self.table(t, "properties") else { return properties };
+        for (k, v) in props.iter() {
+            let key = k.get_ref().to_string();
+            let value = match v.get_ref() {
+                DeValue::String(s) => match interpolate(s, self.env) {
+                    Ok(s) => s,
+                    Err(e) => {
+                        self.err(v.span().start, format!("`properties.{key}`: {e}"));
                         continue;
                     }
-                };
-                match key.as_str() {
-                    "enable.auto.commit" | "enable.auto.offset.store" if value != "false" => self.err(
+                },
+                DeValue::Boolean(b) => b.to_string(),
+                DeValue::Integer(i) => i.as_str().replace('_', ""),
+                other => {
+                    self.err(
                         v.span().start,
-                        format!(
-                            "`properties.{key}` must stay false: fieldkit commits offsets itself, only after \
-                             the records are durably stored (automatic commits could lose records)"
-                        ),
-                    ),
-                    "enable.auto.commit" | "enable.auto.offset.store" => {}
-                    "bootstrap.servers" | "metadata.broker.list" | "group.id" => self.err(
-                        k.span().start,
-                        format!("`properties.{key}`: set it with `brokers` / `group` in [sources.{name}]"),
-                    ),
-                    _ => {
-                        // librdkafka checks names and values without touching the network.
-                        let mut c = rdkafka::ClientConfig::new();
-                        c.set(&key, &value);
-                        match c.create_native_config() {
-                            Ok(_) => properties.push((key, value)),
-                            // Only librdkafka's description: the value may be a secret.
-                            Err(rdkafka::error::KafkaError::ClientConfig(_, desc, _, _)) => {
-                                self.err(k.span().start, format!("`properties.{key}`: {desc}"))
-                            }
-                            Err(e) => self.err(k.span().start, format!("`properties.{key}`: {e}")),
-                        }
-                    }
+                        format!("`properties.{key}` must be a string, number or boolean, not {}", other.type_str()),
+                    );
+                    continue;
                 }
+            };
+            if let Some((_, allowed, why)) = rules.forced.iter().find(|(n, _, _)| *n == key) {
+                if !allowed.contains(&value.as_str()) {
+                    self.err(v.span().start, format!("`properties.{key}` {why}"));
+                }
+                continue;
+            }
+            if rules.reserved.contains(&key.as_str()) {
+                self.err(k.span().start, format!("`properties.{key}`: set it with {set_with}"));
+                continue;
+            }
+            // librdkafka checks names and values without touching the network.
+            let mut c = rdkafka::ClientConfig::new();
+            c.set(&key, &value);
+            match c.create_native_config() {
+                Ok(_) => properties.push((key, value)),
+                // Only librdkafka's description: the value may be a secret.
+                Err(rdkafka::error::KafkaError::ClientConfig(_, desc, _, _)) => {
+                    self.err(k.span().start, format!("`properties.{key}`: {desc}"))
+                }
+                Err(e) => self.err(k.span().start, format!("`properties.{key}`: {e}")),
             }
         }
-        Some(KafkaSource { brokers: brokers?, topics, group: group?, properties })
+        properties
+    }
+
+    /// `[sinks.NAME] type = "kafka"` and its `[sinks.NAME.properties]`.
+    fn kafka_sink(&mut self, name: &str, t: &DeTable<'_>, at: usize) -> Option<KafkaSink> {
+        let what = format!("sinks.{name}");
+        self.known_keys(t, "", &["type", "inputs", "brokers", "topic", "dead_letter_topic", "properties"]);
+        let brokers = self.required_string(t, "brokers", at, &what);
+        let topic = self.required_string(t, "topic", at, &what);
+        let dead_letter_topic = self.string(t, "dead_letter_topic");
+        for (key, value) in [("topic", &topic), ("dead_letter_topic", &dead_letter_topic)] {
+            if let Some(v) = value
+                && !valid_topic(v)
+            {
+                let o = Self::entry(t, key).map_or(at, |(_, v)| v.span().start);
+                self.err(o, format!("`{key}` = \"{v}\" is not a topic name (1 to 249 of a-z A-Z 0-9 . _ -)"));
+            }
+        }
+        let properties = self.kafka_properties(t, &SINK_PROPERTIES, &format!("`brokers` in [{what}]"));
+        Some(KafkaSink { brokers: brokers?, topic: topic?, dead_letter_topic, properties })
+    }
+
+    /// `[transforms.NAME] type = "redact"`.
+    fn redact(&mut self, t: &DeTable<'_>, at: usize, what: &str) -> Option<Redact> {
+        self.known_keys(t, "", &["type", "inputs", "key_file", "fields", "whole_fields", "keywords", "dead_letters"]);
+        let key_file = PathBuf::from(self.required_string(t, "key_file", at, what)?);
+        let key_at = Self::entry(t, "key_file").map_or(at, |(_, v)| v.span().start);
+        // An existing key must be usable now; a missing one is created when the pipeline starts.
+        match std::fs::read_to_string(&key_file) {
+            Ok(text) => {
+                if fieldkit_redact::Key::from_hex(&text).is_err() {
+                    self.err(key_at, format!("key file `{}` does not hold 64 hex digits", key_file.display()));
+                }
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => self.err(key_at, format!("cannot read key file `{}`: {e}", key_file.display())),
+        }
+        let mut lists = Vec::new();
+        for key in ["fields", "whole_fields", "keywords"] {
+            let mut out = Vec::new();
+            if let Some((_, v)) = Self::entry(t, key) {
+                match v.get_ref() {
+                    DeValue::Array(items) => {
+                        for item in items.iter() {
+                            match item.get_ref() {
+                                DeValue::String(s) if !s.is_empty() && (key == "keywords" || valid_path(s)) => {
+                                    out.push(s.to_string())
+                                }
+                                _ if key == "keywords" => {
+                                    self.err(item.span().start, "a keyword must be a non-empty string")
+                                }
+                                _ => self.err(
+                                    item.span().start,
+                                    format!(
+                                        "`{key}`: a field is a dotted path of names, e.g. \"node\" or \"entity.label\""
+                                    ),
+                                ),
+                            }
+                        }
+                    }
+                    other => self.err(v.span().start, format!("`{key}` must be a list, not {}", other.type_str())),
+                }
+            }
+            lists.push(out);
+        }
+        let keywords = lists.pop().unwrap_or_default();
+        let split = |v: Vec<String>| -> Vec<Vec<String>> {
+            v.into_iter().map(|p| p.split('.').map(str::to_owned).collect()).collect()
+        };
+        let whole_fields = split(lists.pop().unwrap_or_default());
+        let fields = split(lists.pop().unwrap_or_default());
+        let dead_letters = match self.string(t, "dead_letters").as_deref() {
+            None | Some("pass") => false,
+            Some("redact") => true,
+            Some(other) => {
+                let o = Self::entry(t, "dead_letters").map_or(at, |(_, v)| v.span().start);
+                self.err(o, format!("unknown `dead_letters` = \"{other}\" (expected pass or redact)"));
+                false
+            }
+        };
+        Some(Redact { key_file, fields, whole_fields, keywords, dead_letters })
     }
 
     fn transform(&mut self, name: &str, t: &DeTable<'_>) -> Option<TransformConfig> {
@@ -579,11 +703,12 @@ impl<'t> Walker<'t> {
                 self.known_keys(t, "", &["type", "inputs", "routes"]);
                 TransformKind::Route { routes: self.routes(t, at, &what)? }
             }
+            "redact" => TransformKind::Redact(Arc::new(self.redact(t, at, &what)?)),
             other => {
                 let at = Self::entry(t, "type").map_or(at, |(_, v)| v.span().start);
                 self.err(
                     at,
-                    format!("unknown transform type `{other}` (expected summarize, filter, extract or route)"),
+                    format!("unknown transform type `{other}` (expected summarize, filter, extract, route or redact)"),
                 );
                 return None;
             }
@@ -730,9 +855,10 @@ impl<'t> Walker<'t> {
                 self.known_keys(t, "", &["type", "inputs", "path"]);
                 SinkKind::File { path: PathBuf::from(self.required_string(t, "path", at, &what)?) }
             }
+            "kafka" => SinkKind::Kafka(self.kafka_sink(name, t, at)?),
             other => {
                 let at = Self::entry(t, "type").map_or(at, |(_, v)| v.span().start);
-                self.err(at, format!("unknown sink type `{other}` (expected store, postgres, stdout or file)"));
+                self.err(at, format!("unknown sink type `{other}` (expected store, postgres, stdout, file or kafka)"));
                 return None;
             }
         };

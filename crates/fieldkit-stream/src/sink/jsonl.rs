@@ -21,6 +21,15 @@ pub(crate) enum Target {
 
 const CHUNK: usize = 256;
 
+/// A dead letter as JSONL and kafka sinks write it: `{"dead_letter": {...}}`.
+pub(crate) fn dead_letter_json(d: &fieldkit_store::DeadLetter) -> serde_json::Value {
+    json!({"dead_letter": {
+        "source_name": d.source_name, "position": d.position, "received_time_ms": d.received_time_ms,
+        "error_kind": d.error_kind, "error": d.error,
+        "payload": String::from_utf8_lossy(&d.payload),
+    }})
+}
+
 pub(crate) async fn run(
     name: String,
     target: Target,
@@ -47,12 +56,7 @@ pub(crate) async fn run(
                     written += 1;
                 }
                 Item::Dead(d) => {
-                    let v = json!({"dead_letter": {
-                        "source_name": d.source_name, "position": d.position, "received_time_ms": d.received_time_ms,
-                        "error_kind": d.error_kind, "error": d.error,
-                        "payload": String::from_utf8_lossy(&d.payload),
-                    }});
-                    serde_json::to_writer(&mut out, &v).map_err(|e| err(e.into()))?;
+                    serde_json::to_writer(&mut out, &dead_letter_json(d)).map_err(|e| err(e.into()))?;
                     dead += 1;
                 }
             }

@@ -59,17 +59,26 @@ pub fn run(args: RunArgs) -> Result<u8> {
         println!("{}", serde_json::to_string_pretty(&counters)?);
     } else {
         eprintln!(
-            "fieldkit: done: consumed {} · stored {} · duplicates {} · filtered {} · dead-lettered {} · written {}",
+            "fieldkit: done: consumed {} · stored {} · duplicates {} · filtered {} · dead-lettered {} · written {} · failed {}",
             counters.consumed,
             counters.stored,
             counters.duplicates,
             counters.filtered,
             counters.dead_lettered,
-            counters.written
+            counters.written,
+            counters.failed
         );
     }
     if !counters.reconciles() {
         bail!("counters do not reconcile: {} record(s) unaccounted for", counters.in_flight());
+    }
+    if counters.failed > 0 {
+        // Nothing is lost (the positions stayed before them), but the run did not deliver
+        // everything it read: a CI job or a supervisor must see that.
+        bail!(
+            "{} record(s) could not be delivered by a sink; their source positions were not advanced, so a restart reads them again",
+            counters.failed
+        );
     }
     Ok(exit::OK)
 }
