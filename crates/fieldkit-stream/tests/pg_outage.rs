@@ -97,7 +97,8 @@ fn server_stopped_mid_run_degrades_retries_and_loses_nothing() {
     let mut store = pg::store(&url, &schema);
     let stats = store.stats().unwrap();
     assert_eq!((stats.monitoring, stats.dead_letter), (N - N / 100, N / 100));
-    assert_eq!(c.stored, stats.monitoring);
+    // Rows of a commit whose answer was lost were counted as duplicates when retried.
+    assert!(c.stored <= stats.monitoring && stats.monitoring <= c.stored + c.duplicates, "{c:?} vs {stats:?}");
     let mut admin = postgres::Client::connect(&url, postgres::NoTls).unwrap();
     let distinct: i64 = admin
         .query_one(&format!("SELECT count(DISTINCT source_offset) FROM \"{schema}\".monitoring"), &[])
