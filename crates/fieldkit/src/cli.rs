@@ -39,6 +39,10 @@ pub enum Command {
     Run(RunArgs),
     /// Check a pipeline config without touching files or the network; errors point at line:column.
     Validate(ValidateArgs),
+    /// The platform model of a cp-ansible inventory and/or a directory of *.properties files.
+    Inventory(InventoryArgs),
+    /// Security and production-readiness checks of a cp-ansible inventory or *.properties files.
+    Check(CheckArgs),
     /// Print shell completions (bash, zsh, fish, elvish, powershell) to stdout.
     #[command(after_help = "Example: fieldkit completions bash > /etc/bash_completion.d/fieldkit")]
     Completions { shell: clap_complete::Shell },
@@ -487,4 +491,61 @@ mod tests {
         assert_eq!(parse_size("100"), Ok(100));
         assert!(parse_size("lots").is_err());
     }
+}
+
+#[derive(Args, Debug)]
+pub struct InventoryArgs {
+    #[command(subcommand)]
+    pub command: InventoryCommand,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum InventoryCommand {
+    /// Print the model: components, hosts with their groups, listeners, security, exporters, data dirs.
+    #[command(after_long_help = "Examples:\n  \
+fieldkit inventory show hosts.yml\n  \
+fieldkit inventory show hosts.yml --properties ./etc-kafka --format json | jq '.hosts[\"kafka-1\"].groups'")]
+    Show(ModelInput),
+}
+
+/// What a platform model is read from.
+#[derive(Args, Debug)]
+pub struct ModelInput {
+    /// A cp-ansible inventory (YAML), or a directory of *.properties files (server.properties, …).
+    pub input: PathBuf,
+    /// Also read the *.properties files of this directory (with an inventory as INPUT).
+    #[arg(long, value_name = "DIR")]
+    pub properties: Option<PathBuf>,
+    #[arg(long, short = 'f', value_enum, default_value_t = ListFormat::Text)]
+    pub format: ListFormat,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum CheckFormat {
+    Text,
+    Json,
+    Sarif,
+    Markdown,
+}
+
+#[derive(Args, Debug)]
+#[command(after_long_help = "Examples:\n  \
+fieldkit check hosts.yml\n  \
+fieldkit check /etc/kafka --format sarif -o fieldkit.sarif\n  \
+fieldkit check hosts.yml --min-severity error --format json | jq '.findings[].id'\n\n\
+Exit codes: 0 no finding at --min-severity or above · 1 such findings · 2 error.")]
+pub struct CheckArgs {
+    /// A cp-ansible inventory (YAML), a *.properties file, or a directory of *.properties files.
+    pub input: PathBuf,
+    /// Also read the *.properties files of this directory (with an inventory as INPUT).
+    #[arg(long, value_name = "DIR")]
+    pub properties: Option<PathBuf>,
+    #[arg(long, short = 'f', value_enum, default_value_t = CheckFormat::Text)]
+    pub format: CheckFormat,
+    /// Report and fail (exit 1) on findings at this severity or above.
+    #[arg(long, value_enum, default_value_t = MinSeverity::Warning)]
+    pub min_severity: MinSeverity,
+    /// Write the report to this file instead of stdout.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
 }

@@ -40,6 +40,8 @@ fn main() -> ExitCode {
         Command::Store(args) => cmd::store::run(args),
         Command::Run(args) => cmd::run::run(args),
         Command::Validate(args) => cmd::run::validate(args),
+        Command::Inventory(args) => cmd::platform::inventory(args),
+        Command::Check(args) => cmd::platform::check(args),
         Command::Completions { shell } => cmd::completions(shell).map(|()| exit::OK),
     };
     match result {

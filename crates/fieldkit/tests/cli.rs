@@ -582,3 +582,90 @@ fn terminal_escapes_in_logs_are_neutralised() {
         assert!(!stdout(&out).contains('\x1b'), "{args:?}: {}", stdout(&out));
     }
 }
+
+// ---- fieldkit inventory / fieldkit check (the platform model) ----
+
+fn cp_ansible(name: &str) -> String {
+    concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/data/cp-ansible/").to_string() + name
+}
+
+fn platform_data(name: &str) -> String {
+    concat!(env!("CARGO_MANIFEST_DIR"), "/../fieldkit-platform/tests/data/").to_string() + name
+}
+
+#[test]
+fn inventory_show_json_lists_hosts_with_parent_groups() {
+    let out = run(&["inventory", "show", &cp_ansible("rbac_mutiple_ksql.yml"), "--format", "json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let v = json(&out);
+    assert_eq!(v["hosts"]["demo-ksql-1"]["groups"], serde_json::json!(["ksql", "ksql_analytics"]));
+    assert!(v["components"].as_array().unwrap().iter().any(|c| c["cluster"] == "ksql_wraggle"));
+    assert!(v["listeners"].as_array().unwrap().iter().any(|l| l["name"] == "BROKER" && l["protocol"] == "SSL"));
+    assert_eq!(v["security"]["rbac"], true);
+    let text = run(&["inventory", "show", &cp_ansible("hosts_example.7.9.x.yml")]);
+    assert_eq!(text.status.code(), Some(0));
+    assert!(stdout(&text).contains("zookeeper"), "{}", stdout(&text));
+}
+
+#[test]
+fn inventory_and_check_exit_2_on_unreadable_input() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("bad.yml");
+    fs::write(&bad, "all:\n  hosts: [a, b]\n").unwrap();
+    for args in [vec!["inventory", "show", bad.to_str().unwrap()], vec!["check", "/nonexistent/hosts.yml"]] {
+        let out = run(&args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert!(stderr(&out).contains("fieldkit: error:"), "{}", stderr(&out));
+    }
+    assert!(stderr(&run(&["inventory", "show", bad.to_str().unwrap()])).contains("bad.yml:2: all.hosts"));
+}
+
+#[test]
+fn check_formats_and_exit_codes() {
+    let file = platform_data("plaintext_broker.properties");
+    let out = run(&["check", &file, "--format", "json"]);
+    assert_eq!(out.status.code(), Some(1));
+    let v = json(&out);
+    let f = &v["findings"][0];
+    let keys: Vec<&str> = f.as_object().unwrap().keys().map(String::as_str).collect();
+    assert_eq!(keys.len(), 7, "{keys:?}");
+    for k in ["id", "severity", "title", "setting", "evidence", "why", "fix"] {
+        assert!(f[k].is_string(), "{k}: {f}");
+    }
+    // Only critical findings: still some (allow.everyone), and nothing below.
+    let out = run(&["check", &file, "--format", "json", "--min-severity", "critical"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(json(&out)["findings"].as_array().unwrap().iter().all(|f| f["severity"] == "critical"));
+    // A hardened broker passes.
+    let out = run(&["check", &platform_data("hardened_broker.properties")]);
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+
+    let sarif = json(&run(&["check", &file, "--format", "sarif"]));
+    assert_eq!(sarif["version"], "2.1.0");
+    let run0 = &sarif["runs"][0];
+    let rules: Vec<&str> =
+        run0["tool"]["driver"]["rules"].as_array().unwrap().iter().map(|r| r["id"].as_str().unwrap()).collect();
+    for r in run0["results"].as_array().unwrap() {
+        assert!(rules.contains(&r["ruleId"].as_str().unwrap()));
+        assert!(["note", "warning", "error"].contains(&r["level"].as_str().unwrap()));
+        assert!(r["message"]["text"].is_string());
+        assert!(
+            r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"].as_str().unwrap().ends_with(".properties")
+        );
+    }
+    assert!(
+        run0["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["locations"][0]["physicalLocation"]["region"]["startLine"] == 6)
+    );
+
+    let md = stdout(&run(&["check", &cp_ansible("hosts_example.7.9.x.yml"), "--format", "markdown"]));
+    assert!(md.starts_with("# fieldkit check") && md.contains("`zookeeper-without-acl`"), "{md}");
+
+    // mTLS KRaft: no plaintext or anonymous listener.
+    let v = json(&run(&["check", &cp_ansible("mtls_kraft.yml"), "--format", "json"]));
+    let ids: Vec<&str> = v["findings"].as_array().unwrap().iter().map(|f| f["id"].as_str().unwrap()).collect();
+    assert!(!ids.contains(&"plaintext-listener") && !ids.contains(&"unauthenticated-listener"), "{ids:?}");
+}

@@ -2,6 +2,7 @@
 
 pub mod events;
 pub mod patterns;
+pub mod platform;
 pub mod redact;
 mod report_text;
 pub mod rules;
