@@ -9,11 +9,14 @@
 //! - [`model`] builds the [`Platform`]: components, hosts, listeners, security, racks, exporters,
 //!   data dirs.
 //! - [`check`] runs the security and production-readiness rules and renders findings.
+//! - [`size`] sizes a cluster from a workload (brokers, controllers, partitions, disk, network,
+//!   memory), every figure with its formula and published source, and compares a layout with it.
 
 pub mod check;
 pub mod inventory;
 pub mod model;
 pub mod properties;
+pub mod size;
 
 pub use check::{Finding, Severity, check};
 pub use inventory::{Inventory, InventoryError};

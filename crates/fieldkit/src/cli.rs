@@ -43,6 +43,9 @@ pub enum Command {
     Inventory(InventoryArgs),
     /// Security and production-readiness checks of a cp-ansible inventory or *.properties files.
     Check(CheckArgs),
+    /// Size a cluster from a workload: brokers (and the binding resource), controllers, partitions,
+    /// disk, network, memory — each figure with its formula and published source.
+    Size(Box<SizeArgs>),
     /// Print shell completions (bash, zsh, fish, elvish, powershell) to stdout.
     #[command(after_help = "Example: fieldkit completions bash > /etc/bash_completion.d/fieldkit")]
     Completions { shell: clap_complete::Shell },
@@ -545,6 +548,132 @@ pub struct CheckArgs {
     /// Report and fail (exit 1) on findings at this severity or above.
     #[arg(long, value_enum, default_value_t = MinSeverity::Warning)]
     pub min_severity: MinSeverity,
+    /// Write the report to this file instead of stdout.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum SizeFormat {
+    Text,
+    Json,
+    Markdown,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum AcksArg {
+    #[value(name = "0")]
+    Zero,
+    #[value(name = "1")]
+    One,
+    All,
+}
+
+/// A retention: a duration such as `7d`, `168h`, `36h30m`; a bare number is hours.
+fn parse_retention_hours(text: &str) -> Result<f64, String> {
+    if let Ok(h) = text.trim().parse::<f64>() {
+        return if h >= 0.0 { Ok(h) } else { Err(format!("{text:?}: retention must be ≥ 0")) };
+    }
+    parse_duration(text).map(|d| d.as_secs_f64() / 3600.0)
+}
+
+#[derive(Args, Debug)]
+#[command(after_long_help = "Examples:\n  \
+fieldkit size --produce-mb-s 200 --consumer-groups 3 --retention 7d --instance m7g.4xlarge\n  \
+fieldkit size --messages-per-s 500000 --avg-message-bytes 800 --compression-ratio 3 --disk-tb 8 --format markdown\n  \
+fieldkit size --input workload.yaml --check hosts.yml        # exit 1 when the layout is short\n  \
+fieldkit size --list-instances\n\n\
+Flags override the YAML file. Units: MB = 10^6 bytes, TB = 10^12 bytes, Gbps = 125 MB/s.\n\
+Exit codes: 0 sized (and, with --check, the layout is enough) · 1 the layout is short · 2 error.")]
+pub struct SizeArgs {
+    /// A workload YAML file (keys as in `--format json`'s `inputs`; see examples/sizing/workload.yaml).
+    #[arg(long, value_name = "FILE")]
+    pub input: Option<PathBuf>,
+    /// Peak produce throughput, MB/s of application bytes (before compression).
+    #[arg(long, value_name = "MB/S")]
+    pub produce_mb_s: Option<f64>,
+    /// Peak messages per second (with --avg-message-bytes when --produce-mb-s is not given).
+    #[arg(long, value_name = "N")]
+    pub messages_per_s: Option<f64>,
+    #[arg(long, value_name = "BYTES")]
+    pub avg_message_bytes: Option<f64>,
+    /// Consumer groups reading everything (fan-out). Default 1.
+    #[arg(long, value_name = "N")]
+    pub consumer_groups: Option<u32>,
+    /// Consumers in the largest group (a partitions-per-topic floor).
+    #[arg(long, value_name = "N")]
+    pub consumers_per_group: Option<u32>,
+    /// Retention: 7d, 168h, … (a bare number is hours). Default 7d.
+    #[arg(long, value_parser = parse_retention_hours, value_name = "DURATION")]
+    pub retention: Option<f64>,
+    /// Replication factor. Default 3.
+    #[arg(long, visible_alias = "rf", value_name = "N")]
+    pub replication_factor: Option<u32>,
+    /// min.insync.replicas. Default 2.
+    #[arg(long, value_name = "N")]
+    pub min_isr: Option<u32>,
+    /// Topics the throughput spreads over. Default 1.
+    #[arg(long, value_name = "N")]
+    pub topics: Option<u32>,
+    /// Partitions per topic floor for keys / ordering.
+    #[arg(long, value_name = "N")]
+    pub min_partitions: Option<u32>,
+    #[arg(long, value_enum)]
+    pub acks: Option<AcksArg>,
+    /// Producers without idempotence (it is on by default since Kafka 3.0).
+    #[arg(long)]
+    pub no_idempotence: bool,
+    /// Transactions / exactly-once processing.
+    #[arg(long)]
+    pub exactly_once: bool,
+    /// Uncompressed / compressed bytes (e.g. 4 for 4:1). Default 1.
+    #[arg(long, value_name = "RATIO")]
+    pub compression_ratio: Option<f64>,
+    /// Share of every resource kept free, percent. Default 30.
+    #[arg(long, value_name = "PCT")]
+    pub headroom: Option<f64>,
+    /// Produce MB/s one partition sustains (Confluent's p). Default 10.
+    #[arg(long, value_name = "MB/S")]
+    pub partition_produce_mb_s: Option<f64>,
+    /// Consume MB/s one partition sustains for your consumer (Confluent's c). Default 10.
+    #[arg(long, value_name = "MB/S")]
+    pub partition_consume_mb_s: Option<f64>,
+    /// Racks / availability zones. Default 3.
+    #[arg(long, value_name = "N")]
+    pub racks: Option<u32>,
+    /// KRaft controller failures to survive (1 → 3 voters, 2 → 5).
+    #[arg(long, value_name = "N")]
+    pub controller_failures: Option<u32>,
+    /// A cloud instance preset (m5.*, m7g.*, n2-standard-*); see --list-instances.
+    #[arg(long, value_name = "NAME")]
+    pub instance: Option<String>,
+    /// Data disk per broker, TB.
+    #[arg(long, value_name = "TB")]
+    pub disk_tb: Option<f64>,
+    /// Sustained disk throughput per broker, MB/s.
+    #[arg(long, value_name = "MB/S")]
+    pub disk_mb_s: Option<f64>,
+    /// NIC bandwidth per broker, Gbps (each direction).
+    #[arg(long, value_name = "GBPS")]
+    pub nic_gbps: Option<f64>,
+    #[arg(long, value_name = "N")]
+    pub cores: Option<u32>,
+    #[arg(long, value_name = "GB")]
+    pub ram_gb: Option<f64>,
+    /// Partition replicas one broker should carry.
+    #[arg(long, value_name = "N")]
+    pub max_partitions_per_broker: Option<u32>,
+    /// Compare this inventory's layout (brokers, racks, controllers) with the requirement; exit 1 when short.
+    #[arg(long, value_name = "INVENTORY")]
+    pub check: Option<PathBuf>,
+    /// With --check: also read the *.properties files of this directory.
+    #[arg(long, value_name = "DIR")]
+    pub properties: Option<PathBuf>,
+    /// Print the instance presets and their published figures, then exit.
+    #[arg(long)]
+    pub list_instances: bool,
+    #[arg(long, short = 'f', value_enum, default_value_t = SizeFormat::Text)]
+    pub format: SizeFormat,
     /// Write the report to this file instead of stdout.
     #[arg(long, short = 'o', value_name = "FILE")]
     pub output: Option<PathBuf>,

@@ -7,6 +7,7 @@ pub mod redact;
 mod report_text;
 pub mod rules;
 pub mod run;
+pub mod size;
 pub mod store;
 mod table;
 pub mod triage;
