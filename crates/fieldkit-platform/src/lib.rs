@@ -9,8 +9,11 @@
 //! - [`model`] builds the [`Platform`]: components, hosts, listeners, security, racks, exporters,
 //!   data dirs.
 //! - [`check`] runs the security and production-readiness rules and renders findings.
+//! - [`diagram`] draws the model as a layered architecture diagram (SVG with its own layout, DOT,
+//!   Mermaid).
 
 pub mod check;
+pub mod diagram;
 pub mod inventory;
 pub mod model;
 pub mod properties;
