@@ -11,8 +11,11 @@
 //! - [`check`] runs the security and production-readiness rules and renders findings.
 //! - [`size`] sizes a cluster from a workload (brokers, controllers, partitions, disk, network,
 //!   memory), every figure with its formula and published source, and compares a layout with it.
+//! - [`diagram`] draws the model as a layered architecture diagram (SVG with its own layout, DOT,
+//!   Mermaid).
 
 pub mod check;
+pub mod diagram;
 pub mod inventory;
 pub mod model;
 pub mod properties;

@@ -46,6 +46,8 @@ pub enum Command {
     /// Size a cluster from a workload: brokers (and the binding resource), controllers, partitions,
     /// disk, network, memory — each figure with its formula and published source.
     Size(Box<SizeArgs>),
+    /// Draw the platform as a layered architecture diagram (SVG, Graphviz DOT or Mermaid).
+    Diagram(DiagramArgs),
     /// Print shell completions (bash, zsh, fish, elvish, powershell) to stdout.
     #[command(after_help = "Example: fieldkit completions bash > /etc/bash_completion.d/fieldkit")]
     Completions { shell: clap_complete::Shell },
@@ -675,6 +677,38 @@ pub struct SizeArgs {
     #[arg(long, short = 'f', value_enum, default_value_t = SizeFormat::Text)]
     pub format: SizeFormat,
     /// Write the report to this file instead of stdout.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum DiagramFormat {
+    /// A standalone SVG with fieldkit's own layout (no Graphviz needed).
+    Svg,
+    /// Graphviz DOT (`dot -Tpng`, `dot -Tsvg`).
+    Dot,
+    /// A Mermaid `flowchart TB` (Markdown in GitHub / GitLab, mermaid.live).
+    Mermaid,
+}
+
+#[derive(Args, Debug)]
+#[command(after_long_help = "Layers, top to bottom: KRaft controllers / ZooKeeper, brokers by rack, clients and \
+platform services (Schema Registry, Connect and ksqlDB clusters, REST Proxy, Replicator), Control Center and \
+metrics exporters. Edges carry the listener and its security; PLAINTEXT / HTTP is drawn red and dashed.\n\n\
+Examples:\n  \
+fieldkit diagram hosts.yml -o platform.svg\n  \
+fieldkit diagram hosts.yml --format dot | dot -Tpng -o platform.png\n  \
+fieldkit diagram ./etc-kafka --format mermaid >> README.md\n\n\
+Exit codes: 0 written · 2 error (unreadable input).")]
+pub struct DiagramArgs {
+    /// A cp-ansible inventory (YAML), a *.properties file, or a directory of *.properties files.
+    pub input: PathBuf,
+    /// Also read the *.properties files of this directory (with an inventory as INPUT).
+    #[arg(long, value_name = "DIR")]
+    pub properties: Option<PathBuf>,
+    #[arg(long, short = 'f', value_enum, default_value_t = DiagramFormat::Svg)]
+    pub format: DiagramFormat,
+    /// Write the diagram to this file instead of stdout.
     #[arg(long, short = 'o', value_name = "FILE")]
     pub output: Option<PathBuf>,
 }

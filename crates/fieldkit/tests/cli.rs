@@ -669,3 +669,32 @@ fn check_formats_and_exit_codes() {
     let ids: Vec<&str> = v["findings"].as_array().unwrap().iter().map(|f| f["id"].as_str().unwrap()).collect();
     assert!(!ids.contains(&"plaintext-listener") && !ids.contains(&"unauthenticated-listener"), "{ids:?}");
 }
+
+#[test]
+fn diagram_formats_output_file_and_exit_codes() {
+    let inv = cp_ansible("sasl_ssl_kraft.yml");
+    let svg = run(&["diagram", &inv]);
+    assert_eq!(svg.status.code(), Some(0), "{}", stderr(&svg));
+    assert!(stdout(&svg).starts_with("<svg xmlns=\"http://www.w3.org/2000/svg\""));
+    assert!(stdout(&svg).contains("SASL_SSL :9092"), "{}", stdout(&svg));
+    let dot = run(&["diagram", &inv, "--format", "dot"]);
+    assert!(stdout(&dot).starts_with("digraph fieldkit {"));
+    let mermaid = run(&["diagram", &inv, "-f", "mermaid"]);
+    assert!(stdout(&mermaid).contains("flowchart TB"));
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("platform.svg");
+    let out = run(&["diagram", &inv, "-o", file.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(stdout(&out).is_empty());
+    assert_eq!(fs::read_to_string(&file).unwrap(), stdout(&svg));
+    // Properties files work too.
+    let props = run(&["diagram", &platform_data("plaintext_broker.properties"), "-f", "mermaid"]);
+    assert_eq!(props.status.code(), Some(0), "{}", stderr(&props));
+    let bad = dir.path().join("bad.yml");
+    fs::write(&bad, "all:\n  hosts: [a, b]\n").unwrap();
+    for input in [bad.to_str().unwrap(), "/nonexistent/hosts.yml"] {
+        let out = run(&["diagram", input]);
+        assert_eq!(out.status.code(), Some(2), "{input}");
+        assert!(stderr(&out).contains("fieldkit: error:"), "{}", stderr(&out));
+    }
+}
