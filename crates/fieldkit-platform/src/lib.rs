@@ -9,10 +9,13 @@
 //! - [`model`] builds the [`Platform`]: components, hosts, listeners, security, racks, exporters,
 //!   data dirs.
 //! - [`check`] runs the security and production-readiness rules and renders findings.
+//! - [`monitoring`] builds the monitoring package: Prometheus scrape config and alert rules,
+//!   Alertmanager routing, Grafana dashboards.
 
 pub mod check;
 pub mod inventory;
 pub mod model;
+pub mod monitoring;
 pub mod properties;
 
 pub use check::{Finding, Severity, check};

@@ -42,6 +42,7 @@ fn main() -> ExitCode {
         Command::Validate(args) => cmd::run::validate(args),
         Command::Inventory(args) => cmd::platform::inventory(args),
         Command::Check(args) => cmd::platform::check(args),
+        Command::Monitoring(args) => cmd::monitoring::run(args),
         Command::Completions { shell } => cmd::completions(shell).map(|()| exit::OK),
     };
     match result {

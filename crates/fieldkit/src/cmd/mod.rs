@@ -1,6 +1,7 @@
 //! One module per command.
 
 pub mod events;
+pub mod monitoring;
 pub mod patterns;
 pub mod platform;
 pub mod redact;

@@ -15,7 +15,7 @@ use crate::term::Style;
 
 /// Reads INPUT (an inventory, a properties file, or a directory of properties files) and the
 /// optional `--properties DIR`, and builds the model.
-fn load(input: &Path, properties_dir: Option<&Path>) -> Result<Platform> {
+pub(crate) fn load(input: &Path, properties_dir: Option<&Path>) -> Result<Platform> {
     let meta = std::fs::metadata(input).with_context(|| format!("{}: cannot read", input.display()))?;
     let mut inventory = None;
     let mut properties = Vec::new();
