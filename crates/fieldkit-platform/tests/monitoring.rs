@@ -288,3 +288,27 @@ fn grafana_dashboards_are_importable() {
         }
     }
 }
+
+#[test]
+fn alertmanager_routes_critical_to_the_pager_and_inhibits_warnings() {
+    let pkg = generate(&load(&inventories()[0]), "t", Dialect::Confluent);
+    let am = yaml(&pkg, "alertmanager/alertmanager.yml");
+    let group_by: Vec<&str> =
+        am["route"]["group_by"].as_sequence().unwrap().iter().map(|v| v.as_str().unwrap()).collect();
+    assert_eq!(group_by, ["alertname", "cluster"]);
+    let routes = am["route"]["routes"].as_sequence().unwrap();
+    let receiver_of = |sev: &str| {
+        routes.iter().find(|r| r["matchers"][0].as_str() == Some(&format!("severity=\"{sev}\""))).unwrap()["receiver"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    assert_eq!(receiver_of("critical"), "pager");
+    assert_eq!(receiver_of("warning"), "chat");
+    let receivers: BTreeSet<&str> =
+        am["receivers"].as_sequence().unwrap().iter().map(|r| r["name"].as_str().unwrap()).collect();
+    assert!(receivers.contains("pager") && receivers.contains("chat"));
+    let inhibit = &am["inhibit_rules"][0];
+    assert_eq!(inhibit["source_matchers"][0], "severity=\"critical\"");
+    assert_eq!(inhibit["target_matchers"][0], "severity=\"warning\"");
+}
