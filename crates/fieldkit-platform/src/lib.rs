@@ -13,11 +13,14 @@
 //!   memory), every figure with its formula and published source, and compares a layout with it.
 //! - [`diagram`] draws the model as a layered architecture diagram (SVG with its own layout, DOT,
 //!   Mermaid).
+//! - [`monitoring`] builds the monitoring package: Prometheus scrape config and alert rules,
+//!   Alertmanager routing, Grafana dashboards.
 
 pub mod check;
 pub mod diagram;
 pub mod inventory;
 pub mod model;
+pub mod monitoring;
 pub mod properties;
 pub mod size;
 

@@ -48,6 +48,9 @@ pub enum Command {
     Size(Box<SizeArgs>),
     /// Draw the platform as a layered architecture diagram (SVG, Graphviz DOT or Mermaid).
     Diagram(DiagramArgs),
+    /// Write a monitoring package for a cp-ansible inventory: Prometheus scrape config and alert
+    /// rules, an Alertmanager routing example, Grafana dashboards.
+    Monitoring(MonitoringArgs),
     /// Print shell completions (bash, zsh, fish, elvish, powershell) to stdout.
     #[command(after_help = "Example: fieldkit completions bash > /etc/bash_completion.d/fieldkit")]
     Completions { shell: clap_complete::Shell },
@@ -711,4 +714,37 @@ pub struct DiagramArgs {
     /// Write the diagram to this file instead of stdout.
     #[arg(long, short = 'o', value_name = "FILE")]
     pub output: Option<PathBuf>,
+}
+
+/// The metric names the hosts' JMX exporter rule file produces.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum MonitoringDialect {
+    /// Confluent's jmx-monitoring-stacks rules (what cp-ansible's `jmxexporter_enabled` installs).
+    Confluent,
+    /// Strimzi's kafka-metrics.yaml rules.
+    Strimzi,
+}
+
+#[derive(Args, Debug)]
+#[command(after_long_help = "Examples:\n  \
+fieldkit monitoring hosts.yml -o ./monitoring\n  \
+fieldkit monitoring hosts.yml -o ./monitoring --dialect strimzi --force\n  \
+promtool check config ./monitoring/prometheus/prometheus.yml\n\n\
+Writes prometheus/prometheus.yml, prometheus/alert-rules.yml, alertmanager/alertmanager.yml,\n\
+blackbox/blackbox.yml (when TLS is on) and grafana/*.json.\n\
+Exit codes: 0 written · 2 error (unreadable input, non-empty output directory without --force).")]
+pub struct MonitoringArgs {
+    /// A cp-ansible inventory (YAML).
+    pub input: PathBuf,
+    /// Also read the *.properties files of this directory.
+    #[arg(long, value_name = "DIR")]
+    pub properties: Option<PathBuf>,
+    /// The directory to write the package into (created; must be empty unless --force).
+    #[arg(long, short = 'o', value_name = "DIR")]
+    pub output: PathBuf,
+    #[arg(long, value_enum, default_value_t = MonitoringDialect::Confluent)]
+    pub dialect: MonitoringDialect,
+    /// Write into a non-empty directory, replacing the package's files.
+    #[arg(long)]
+    pub force: bool,
 }

@@ -44,6 +44,7 @@ fn main() -> ExitCode {
         Command::Check(args) => cmd::platform::check(args),
         Command::Size(args) => cmd::size::run(*args),
         Command::Diagram(args) => cmd::diagram::run(args),
+        Command::Monitoring(args) => cmd::monitoring::run(args),
         Command::Completions { shell } => cmd::completions(shell).map(|()| exit::OK),
     };
     match result {

@@ -2,6 +2,7 @@
 
 pub mod diagram;
 pub mod events;
+pub mod monitoring;
 pub mod patterns;
 pub mod platform;
 pub mod redact;
