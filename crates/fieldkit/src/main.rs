@@ -43,6 +43,7 @@ fn main() -> ExitCode {
         Command::Inventory(args) => cmd::platform::inventory(args),
         Command::Check(args) => cmd::platform::check(args),
         Command::Size(args) => cmd::size::run(*args),
+        Command::Docs(args) => cmd::docs::run(args),
         Command::Completions { shell } => cmd::completions(shell).map(|()| exit::OK),
     };
     match result {

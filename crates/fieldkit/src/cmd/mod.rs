@@ -1,5 +1,6 @@
 //! One module per command.
 
+pub mod docs;
 pub mod events;
 pub mod patterns;
 pub mod platform;
