@@ -15,7 +15,7 @@
 //! | `topology` | per component: `kind`, `name` (display name), `group`, `cluster`, `hosts` (`name`, `address`, `rack`) |
 //! | `racks` | `rack` → hosts, for brokers with `broker.rack` |
 //! | `listeners` | the model's listeners with `tls` and `auth` (e.g. `SASL SCRAM-SHA-512`, `mTLS`, `none`) added |
-//! | `security` | the model's `security` plus `super_users`, `zookeeper`, `quorum`, `exporters` |
+//! | `security` | the model's `security` plus `super_users`, `zookeeper`, `quorum`, `exporters`, `kafka_listeners`, `unencrypted_kafka_listeners` |
 //! | `findings` | check findings (`id`, `severity`, `title`, `setting`, `evidence`, `why`, `fix`) with `accepted` (the deviation or none) |
 //! | `open_findings`, `accepted_findings` | the findings without / with an accepted deviation |
 //! | `counts` | findings per severity (`critical`, `error`, `warning`, `info`) |
@@ -199,6 +199,9 @@ pub fn context(kind: DocKind, format: DocFormat, input: &DocInput<'_>) -> serde_
     security["quorum"] =
         json!(p.quorum.as_ref().map(|q| json!({"voters": q.voters, "evidence": q.evidence.to_string()})));
     security["exporters"] = json!(exporters);
+    let kafka: Vec<_> = p.listeners.iter().filter(|l| !matches!(l.protocol.as_str(), "HTTP" | "HTTPS")).collect();
+    security["kafka_listeners"] = json!(kafka.len());
+    security["unencrypted_kafka_listeners"] = json!(kafka.iter().filter(|l| !l.tls()).count());
 
     let deviations = input.engagement.map(|e| e.accepted_deviations.as_slice()).unwrap_or_default();
     let present: BTreeSet<&str> = input.findings.iter().map(|f| f.id.as_str()).collect();
