@@ -9,6 +9,9 @@
 //! - [`model`] builds the [`Platform`]: components, hosts, listeners, security, racks, exporters,
 //!   data dirs.
 //! - [`check`] runs the security and production-readiness rules and renders findings.
+//! - [`docs`] renders the security overview, production-readiness review and FAQ documents
+//!   (minijinja templates, Markdown and self-contained HTML) from the model, the findings and an
+//!   engagement YAML.
 //! - [`size`] sizes a cluster from a workload (brokers, controllers, partitions, disk, network,
 //!   memory), every figure with its formula and published source, and compares a layout with it.
 //! - [`diagram`] draws the model as a layered architecture diagram (SVG with its own layout, DOT,
@@ -18,6 +21,7 @@
 
 pub mod check;
 pub mod diagram;
+pub mod docs;
 pub mod inventory;
 pub mod model;
 pub mod monitoring;

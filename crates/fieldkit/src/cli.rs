@@ -51,6 +51,9 @@ pub enum Command {
     /// Write a monitoring package for a cp-ansible inventory: Prometheus scrape config and alert
     /// rules, an Alertmanager routing example, Grafana dashboards.
     Monitoring(MonitoringArgs),
+    /// Customer documents from an inventory: security overview, production-readiness review, FAQ
+    /// (Markdown or printable HTML; templates overridable).
+    Docs(DocsArgs),
     /// Print shell completions (bash, zsh, fish, elvish, powershell) to stdout.
     #[command(after_help = "Example: fieldkit completions bash > /etc/bash_completion.d/fieldkit")]
     Completions { shell: clap_complete::Shell },
@@ -747,4 +750,51 @@ pub struct MonitoringArgs {
     /// Write into a non-empty directory, replacing the package's files.
     #[arg(long)]
     pub force: bool,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum DocsKind {
+    /// Topology, listeners, authentication, authorization, encryption, findings, accepted deviations; how each control works.
+    Security,
+    /// Production-readiness review: the same plus known issues, escalation chain, contacts, sign-offs.
+    Readiness,
+    /// Questions and answers generated from the findings, listeners, controls and the check catalogue.
+    Faq,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum DocsFormat {
+    Markdown,
+    Html,
+}
+
+#[derive(Args, Debug)]
+#[command(after_long_help = "Examples:\n  \
+fieldkit docs security hosts.yml --engagement engagement.yaml --format html -o security.html\n  \
+fieldkit docs readiness hosts.yml --properties ./etc-kafka -o readiness.md\n  \
+fieldkit docs faq hosts.yml --templates ./my-templates\n\n\
+Templates: security|readiness|faq.md.j2 / .html.j2, layout.html.j2, macros.md.j2, macros.html.j2; a file of the same\n\
+name in --templates DIR replaces the built-in one (context variables: docs/platform.md#documents).\n\
+Example engagement file: examples/engagement.yaml.\n\n\
+Exit codes: 0 written · 2 error (unreadable or invalid inventory, engagement or template).")]
+pub struct DocsArgs {
+    /// Which document.
+    #[arg(value_enum)]
+    pub kind: DocsKind,
+    /// A cp-ansible inventory (YAML), a *.properties file, or a directory of *.properties files.
+    pub input: PathBuf,
+    /// Also read the *.properties files of this directory (with an inventory as INPUT).
+    #[arg(long, value_name = "DIR")]
+    pub properties: Option<PathBuf>,
+    /// Engagement details (customer, contacts, escalation, sign-offs, accepted deviations, known issues).
+    #[arg(long, value_name = "FILE.yaml")]
+    pub engagement: Option<PathBuf>,
+    #[arg(long, short = 'f', value_enum, default_value_t = DocsFormat::Markdown)]
+    pub format: DocsFormat,
+    /// A directory of templates replacing the built-in ones of the same name.
+    #[arg(long, value_name = "DIR")]
+    pub templates: Option<PathBuf>,
+    /// Write the document to this file instead of stdout.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
 }

@@ -45,6 +45,7 @@ fn main() -> ExitCode {
         Command::Size(args) => cmd::size::run(*args),
         Command::Diagram(args) => cmd::diagram::run(args),
         Command::Monitoring(args) => cmd::monitoring::run(args),
+        Command::Docs(args) => cmd::docs::run(args),
         Command::Completions { shell } => cmd::completions(shell).map(|()| exit::OK),
     };
     match result {

@@ -1,6 +1,7 @@
 //! One module per command.
 
 pub mod diagram;
+pub mod docs;
 pub mod events;
 pub mod monitoring;
 pub mod patterns;
