@@ -80,6 +80,24 @@ fn rng() -> impl FnMut(u64) -> u64 {
     }
 }
 
+/// Kills its pipeline when dropped, so a failed assertion leaves no process behind.
+struct Reaper(Option<Child>);
+
+impl Reaper {
+    fn child(&mut self) -> &mut Child {
+        self.0.as_mut().unwrap()
+    }
+}
+
+impl Drop for Reaper {
+    fn drop(&mut self) {
+        if let Some(c) = self.0.as_mut() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+}
+
 struct Run<'a> {
     /// A copy of the binary cargo built: a target directory shared with other checkouts may
     /// have the file replaced while the test runs.
@@ -177,7 +195,8 @@ fn kafka_to_store_on_tansu_survives_three_kill_9s_exactly_once() {
     let deadline = started + Duration::from_secs(240);
     let mut last = 0;
     for round in 0..3u32 {
-        let mut child = run.spawn(round);
+        let mut reaper = Reaper(Some(run.spawn(round)));
+        let child = reaper.child();
         // Kill while it consumes: once this run has stored something, after a random delay.
         while run.stored() <= last {
             assert!(
@@ -213,7 +232,7 @@ fn kafka_to_store_on_tansu_survives_three_kill_9s_exactly_once() {
     assert_eq!(ends.values().sum::<i64>(), TOTAL as i64, "offsets are not contiguous: {ends:?}");
 
     // The last run: until the store holds everything, then a graceful stop.
-    let child = run.spawn(3);
+    let mut reaper = Reaper(Some(run.spawn(3)));
     while run.stored() < TOTAL {
         assert!(
             Instant::now() < deadline,
@@ -224,6 +243,7 @@ fn kafka_to_store_on_tansu_survives_three_kill_9s_exactly_once() {
         );
         std::thread::sleep(Duration::from_millis(100));
     }
+    let child = reaper.0.take().unwrap();
     let term = Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
     assert!(term.success());
     let out = child.wait_with_output().unwrap();
