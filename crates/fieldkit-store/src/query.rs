@@ -110,7 +110,8 @@ pub struct StateChange {
     pub message: Option<String>,
 }
 
-const EVENT_COLUMNS: &str = "id, dedup_key, event_time_ms, received_time_ms, tenant, environment, node, check_name,
+pub(crate) const EVENT_COLUMNS: &str =
+    "id, dedup_key, event_time_ms, received_time_ms, tenant, environment, node, check_name,
     alarm, state, previous_state, message, metrics, source_topic, source_partition, source_offset";
 
 impl Store {
@@ -183,26 +184,7 @@ impl Store {
                 r.get(7)?,
             ))
         })?;
-        let mut out: Vec<TenantAlerts> = Vec::new();
-        for row in rows {
-            let (tenant, environment, node, check, alarm, state, event_time_ms, message) = row?;
-            let state = parse_state("current_state", 0, &state)?;
-            if out.last().is_none_or(|t| t.tenant != tenant) {
-                out.push(TenantAlerts { tenant: tenant.clone(), critical: 0, warning: 0, checks: Vec::new() });
-            }
-            // Just pushed if it was missing, so `last_mut` is always `Some`.
-            let Some(t) = out.last_mut() else { continue };
-            match state {
-                State::Critical => t.critical += 1,
-                _ => t.warning += 1,
-            }
-            if t.checks.len() < per_tenant {
-                let alarm = (!alarm.is_empty()).then_some(alarm);
-                t.checks.push(AlertingCheck { environment, node, check, alarm, state, event_time_ms, message });
-            }
-        }
-        out.sort_by(|a, b| b.critical.cmp(&a.critical).then(b.warning.cmp(&a.warning)).then(a.tenant.cmp(&b.tenant)));
-        Ok(out)
+        group_alerting(rows.collect::<Result<Vec<_>, _>>()?, per_tenant)
     }
 
     fn noisiest(&self, since: i64, now: i64, limit: i64) -> Result<Vec<NoisyCheck>, StoreError> {
@@ -263,7 +245,34 @@ impl Store {
     }
 }
 
-fn where_clause(f: &EventFilter, args: &mut Vec<Value>) -> Result<String, StoreError> {
+/// A current-state row of an alerting check: tenant, environment, node, check, alarm ('' for
+/// none), state, event time, message; ordered by tenant, CRITICAL first, newest first.
+pub(crate) type AlertRow = (String, String, String, String, String, String, i64, Option<String>);
+
+/// Alerting checks per tenant (at most `per_tenant` listed each), most critical tenant first.
+pub(crate) fn group_alerting(rows: Vec<AlertRow>, per_tenant: usize) -> Result<Vec<TenantAlerts>, StoreError> {
+    let mut out: Vec<TenantAlerts> = Vec::new();
+    for (tenant, environment, node, check, alarm, state, event_time_ms, message) in rows {
+        let state = parse_state("current_state", 0, &state)?;
+        if out.last().is_none_or(|t| t.tenant != tenant) {
+            out.push(TenantAlerts { tenant: tenant.clone(), critical: 0, warning: 0, checks: Vec::new() });
+        }
+        // Just pushed if it was missing, so `last_mut` is always `Some`.
+        let Some(t) = out.last_mut() else { continue };
+        match state {
+            State::Critical => t.critical += 1,
+            _ => t.warning += 1,
+        }
+        if t.checks.len() < per_tenant {
+            let alarm = (!alarm.is_empty()).then_some(alarm);
+            t.checks.push(AlertingCheck { environment, node, check, alarm, state, event_time_ms, message });
+        }
+    }
+    out.sort_by(|a, b| b.critical.cmp(&a.critical).then(b.warning.cmp(&a.warning)).then(a.tenant.cmp(&b.tenant)));
+    Ok(out)
+}
+
+pub(crate) fn where_clause(f: &EventFilter, args: &mut Vec<Value>) -> Result<String, StoreError> {
     if let (Some(s), Some(u)) = (f.since_ms, f.until_ms)
         && s > u
     {
@@ -297,7 +306,7 @@ fn limit_value(limit: Option<usize>) -> Value {
     Value::Integer(limit.map_or(-1, |l| i64::try_from(l).unwrap_or(i64::MAX)))
 }
 
-fn parse_state(table: &'static str, id: i64, s: &str) -> Result<State, StoreError> {
+pub(crate) fn parse_state(table: &'static str, id: i64, s: &str) -> Result<State, StoreError> {
     s.parse().map_err(|e: fieldkit_events::event::ParseStateError| StoreError::Corrupt {
         table,
         id,
@@ -306,21 +315,21 @@ fn parse_state(table: &'static str, id: i64, s: &str) -> Result<State, StoreErro
 }
 
 /// A monitoring row as SQLite returns it, before the checks that need typed errors.
-struct RawEvent {
-    id: i64,
-    dedup_key: String,
-    event_time_ms: i64,
-    received_time_ms: i64,
-    tenant: String,
-    environment: String,
-    node: String,
-    check: String,
-    alarm: Option<String>,
-    state: String,
-    previous_state: Option<String>,
-    message: Option<String>,
-    metrics: String,
-    source: (Option<String>, Option<i32>, Option<i64>),
+pub(crate) struct RawEvent {
+    pub(crate) id: i64,
+    pub(crate) dedup_key: String,
+    pub(crate) event_time_ms: i64,
+    pub(crate) received_time_ms: i64,
+    pub(crate) tenant: String,
+    pub(crate) environment: String,
+    pub(crate) node: String,
+    pub(crate) check: String,
+    pub(crate) alarm: Option<String>,
+    pub(crate) state: String,
+    pub(crate) previous_state: Option<String>,
+    pub(crate) message: Option<String>,
+    pub(crate) metrics: String,
+    pub(crate) source: (Option<String>, Option<i32>, Option<i64>),
 }
 
 impl RawEvent {
@@ -343,7 +352,7 @@ impl RawEvent {
         })
     }
 
-    fn into_event(self) -> Result<StoredEvent, StoreError> {
+    pub(crate) fn into_event(self) -> Result<StoredEvent, StoreError> {
         let id = self.id;
         let corrupt = |detail: String| StoreError::Corrupt { table: "monitoring", id, detail };
         let metrics: Vec<Metric> = serde_json::from_str(&self.metrics).map_err(|e| corrupt(format!("metrics: {e}")))?;

@@ -263,7 +263,8 @@ pub enum RulesCommand {
 /// The store a command reads (`fieldkit run` fills it).
 #[derive(Args, Debug, Clone)]
 pub struct StoreOpt {
-    /// The fieldkit store file (SQLite), as named in the pipeline's `store` sink.
+    /// The fieldkit store: a SQLite file (a pipeline's `store` sink) or a `postgres://…` URL (a
+    /// `postgres` sink; the password may come from PGPASSWORD).
     #[arg(long, value_name = "PATH", env = "FIELDKIT_STORE")]
     pub store: PathBuf,
 }
@@ -300,7 +301,7 @@ fieldkit events --store fieldkit.db --follow --state critical\n  \
 fieldkit events --store fieldkit.db --follow --format json | jq -c 'select(.tenant == \"487439\")'\n  \
 fieldkit events top --store fieldkit.db --window 30m\n\n\
 Times are event times, shown in UTC. --since is inclusive, --until exclusive. --store may also come\n\
-from FIELDKIT_STORE. The store is filled by `fieldkit run` (not built yet)."
+from FIELDKIT_STORE, and may be a postgres://user@host/db URL. The store is filled by `fieldkit run`."
 )]
 pub struct EventsArgs {
     #[command(subcommand)]
@@ -323,7 +324,8 @@ checks and the state changes cover the window before now (the system clock).")]
 
 #[derive(Args, Debug)]
 pub struct EventsListArgs {
-    /// The fieldkit store file (SQLite), as named in the pipeline's `store` sink.
+    /// The fieldkit store: a SQLite file (a pipeline's `store` sink) or a `postgres://…` URL (a
+    /// `postgres` sink; the password may come from PGPASSWORD).
     // An Option only so that `events top` (which has its own) parses; clap requires it here.
     #[arg(long, value_name = "PATH", env = "FIELDKIT_STORE", required = true)]
     pub store: Option<PathBuf>,

@@ -109,6 +109,8 @@ struct Fixture {
     _dir: tempfile::TempDir,
     store: PathBuf,
     now: i64,
+    /// What the store holds, to write the same into another store.
+    batch: Batch,
 }
 
 /// A store holding the notes, the real critical notification (tenant 487439, 5 minutes ago),
@@ -137,7 +139,7 @@ fn fixture() -> Fixture {
     let batch = Batch { events, dead_letters: vec![dead(0), dead(1)], positions: vec![advance(0, 7), advance(1, 2)] };
     let outcome = store.commit(&batch).unwrap();
     assert_eq!((outcome.events_new, outcome.dead_letters_new), (7, 2));
-    Fixture { _dir: dir, store: store_path, now }
+    Fixture { _dir: dir, store: store_path, now, batch }
 }
 
 fn ok_json(args: &[&str]) -> Value {
@@ -628,4 +630,70 @@ fn follow_waits_for_a_store_created_after_it_started() {
     assert!(header.starts_with("TIME (UTC)") && header.contains("MESSAGE"), "{header}");
     let row = follower.next_line();
     assert!(row.contains("broker-9") && row.contains("CRITICAL") && row.ends_with("HTTP 503"), "{row}");
+}
+
+/// The same summaries in a PostgreSQL store (a `postgres` sink's) read back by `events` and
+/// `events top` exactly as from SQLite. Needs `scripts/test-services start`; skipped without it
+/// unless FIELDKIT_REQUIRE_POSTGRES=1 (CI).
+#[test]
+fn events_and_top_read_a_postgres_store_like_sqlite() {
+    let Ok(url) = std::env::var("FIELDKIT_TEST_POSTGRES_URL") else {
+        assert_ne!(
+            std::env::var("FIELDKIT_REQUIRE_POSTGRES").as_deref(),
+            Ok("1"),
+            "FIELDKIT_REQUIRE_POSTGRES=1 but FIELDKIT_TEST_POSTGRES_URL is not set (scripts/test-services start)"
+        );
+        eprintln!(
+            "SKIPPED events on postgres: FIELDKIT_TEST_POSTGRES_URL is not set (run scripts/test-services start)"
+        );
+        return;
+    };
+    let f = fixture();
+    let schema = format!("s_events_cli_{}", std::process::id());
+    let target = fieldkit_store::PgTarget::parse(&url).unwrap().with_schema(&schema).unwrap();
+    let mut pg = fieldkit_store::PgStore::connect(&target).unwrap();
+    pg.commit(&f.batch).unwrap();
+    let pg_url = format!("{url}{}schema={schema}", if url.contains('?') { '&' } else { '?' });
+    let sqlite = f.store.to_str().unwrap();
+
+    // Row ids are each store's own (the order rows of one batch get theirs is not specified).
+    fn without_ids(mut v: Value) -> Value {
+        match &mut v {
+            Value::Object(o) => {
+                o.remove("id");
+                for x in o.values_mut() {
+                    *x = without_ids(x.take());
+                }
+            }
+            Value::Array(a) => {
+                for x in a.iter_mut() {
+                    *x = without_ids(x.take());
+                }
+            }
+            _ => {}
+        }
+        v
+    }
+    for extra in [&[][..], &["--tenant", "acme", "--state", "critical,warning"], &["--since", "45m", "--limit", "2"]] {
+        let read = |store: &str| {
+            let mut args = vec!["events", "--store", store, "--format", "json"];
+            args.extend_from_slice(extra);
+            without_ids(ok_json(&args))
+        };
+        assert_eq!(read(&pg_url), read(sqlite), "events {extra:?}");
+    }
+    let top = |store: &str| {
+        let mut v = ok_json(&["events", "top", "--store", store, "--format", "json"]);
+        v.as_object_mut().unwrap().remove("now_ms");
+        without_ids(v)
+    };
+    let (from_pg, from_sqlite) = (top(&pg_url), top(sqlite));
+    assert_eq!(from_pg, from_sqlite);
+    assert!(!from_pg["changes"].as_array().unwrap().is_empty() && !from_pg["alerting"].as_array().unwrap().is_empty());
+    // The text table too, and a bad URL is an error naming it, not a panic.
+    let text = run(&["events", "--store", &pg_url]);
+    assert_eq!(text.status.code(), Some(0), "{}", stderr(&text));
+    assert!(stdout(&text).contains("broker-1"));
+    let bad = run(&["events", "--store", "postgres://nobody@127.0.0.1:1/none?connect_timeout=1"]);
+    assert_eq!(bad.status.code(), Some(2));
 }

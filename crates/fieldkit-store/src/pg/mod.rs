@@ -36,6 +36,8 @@ use openssl::ssl::{SslConnector, SslMethod};
 use postgres::Client;
 use postgres_openssl::MakeTlsConnector;
 
+mod query;
+
 use crate::batch::{Batch, CommitOutcome};
 use crate::error::StoreError;
 use crate::position::InputPosition;

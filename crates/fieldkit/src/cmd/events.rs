@@ -9,7 +9,8 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use anyhow::{Context, Result, bail};
 use fieldkit_events::State;
 use fieldkit_logs::{SourceZone, format_utc_millis, parse_cli_time};
-use fieldkit_store::{EventFilter, Store, StoreError, StoredEvent, Top, TopQuery};
+use fieldkit_store::pg::is_postgres_url;
+use fieldkit_store::{EventFilter, PgStore, PgTarget, Store, StoreError, StoredEvent, Top, TopQuery};
 
 use crate::cli::{EventsArgs, EventsCommand, EventsListArgs, ListFormat, TopArgs, parse_duration};
 use crate::cmd::table::{Cell, Column, Table, one_line};
@@ -35,6 +36,58 @@ pub fn now_ms() -> i64 {
 /// Opens a store that must exist; the error names the path.
 pub fn open_store(path: &Path) -> Result<Store> {
     Store::open_existing(path).map_err(anyhow::Error::from)
+}
+
+/// Where summaries are read from: the embedded SQLite file, or a shared PostgreSQL store
+/// (`--store postgres://…`, written by a `postgres` sink).
+enum Reader {
+    Sqlite(Store),
+    Postgres(Box<PgStore>),
+}
+
+impl Reader {
+    /// Opens the store `--store` names; a SQLite file must already exist.
+    fn open(store: &Path) -> Result<Reader, StoreError> {
+        match store.to_str().filter(|s| is_postgres_url(s)) {
+            Some(url) => Ok(Reader::Postgres(Box::new(PgStore::connect(&PgTarget::parse(url)?)?))),
+            None => Store::open_existing(store).map(Reader::Sqlite),
+        }
+    }
+
+    fn events(&mut self, filter: &EventFilter) -> Result<Vec<StoredEvent>, StoreError> {
+        match self {
+            Reader::Sqlite(s) => s.events(filter),
+            Reader::Postgres(p) => p.events(filter),
+        }
+    }
+
+    fn events_after(&mut self, filter: &EventFilter, after_id: i64) -> Result<Vec<StoredEvent>, StoreError> {
+        match self {
+            Reader::Sqlite(s) => s.events_after(filter, after_id),
+            Reader::Postgres(p) => p.events_after(filter, after_id),
+        }
+    }
+
+    fn last_event_id(&mut self) -> Result<i64, StoreError> {
+        match self {
+            Reader::Sqlite(s) => s.last_event_id(),
+            Reader::Postgres(p) => p.last_event_id(),
+        }
+    }
+
+    fn top(&mut self, q: &TopQuery) -> Result<Top, StoreError> {
+        match self {
+            Reader::Sqlite(s) => s.top(q),
+            Reader::Postgres(p) => p.top(q),
+        }
+    }
+
+    fn stats(&mut self) -> Result<fieldkit_store::Stats, StoreError> {
+        match self {
+            Reader::Sqlite(s) => s.stats(),
+            Reader::Postgres(p) => p.stats(),
+        }
+    }
 }
 
 fn style() -> Style {
@@ -103,7 +156,7 @@ fn run_list(args: EventsListArgs) -> Result<u8> {
     if args.follow {
         return follow(&args, filter);
     }
-    let store = open_store(store_path(&args)?)?;
+    let mut store = Reader::open(store_path(&args)?)?;
     let events = store.events(&filter)?;
     let out = match args.format {
         ListFormat::Json => serde_json::to_string_pretty(&events)? + "\n",
@@ -209,8 +262,8 @@ fn follow(args: &EventsListArgs, filter: EventFilter) -> Result<u8> {
     let mut printer =
         Printer { json: args.format == ListFormat::Json, table: event_table(style()), header_done: false };
     let mut announced = false;
-    let store = loop {
-        match Store::open_existing(path) {
+    let mut store = loop {
+        match Reader::open(path) {
             Ok(store) => break store,
             Err(e) if e.is_absent() || e.is_retryable() => {
                 if !announced {
@@ -280,7 +333,7 @@ fn run_top(args: TopArgs) -> Result<u8> {
     if window_ms <= 0 {
         bail!("--window must be longer than 0 (e.g. 15m, 1h)");
     }
-    let store = open_store(&args.store.store)?;
+    let mut store = Reader::open(&args.store.store)?;
     let limit = if args.limit == 0 { usize::MAX } else { args.limit };
     let top = store.top(&TopQuery { now_ms: now_ms(), window_ms, limit })?;
     let out = match args.format {
