@@ -35,6 +35,24 @@ pub enum ComponentKind {
     KafkaConnectReplicator,
 }
 
+impl ComponentKind {
+    /// The product's name as people write it, for diagrams and documents.
+    pub fn display_name(self) -> &'static str {
+        match self {
+            ComponentKind::KafkaController => "KRaft controller",
+            ComponentKind::Zookeeper => "ZooKeeper",
+            ComponentKind::KafkaBroker => "Kafka broker",
+            ComponentKind::SchemaRegistry => "Schema Registry",
+            ComponentKind::KafkaConnect => "Kafka Connect",
+            ComponentKind::Ksql => "ksqlDB",
+            ComponentKind::KafkaRest => "REST Proxy",
+            ComponentKind::ControlCenter => "Control Center",
+            ComponentKind::ControlCenterNextGen => "Control Center (next gen)",
+            ComponentKind::KafkaConnectReplicator => "Replicator",
+        }
+    }
+}
+
 struct Spec {
     kind: ComponentKind,
     /// The cp-ansible group, also the prefix of its variables.

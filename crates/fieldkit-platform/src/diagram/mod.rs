@@ -154,21 +154,6 @@ impl Ids {
     }
 }
 
-fn kind_label(kind: ComponentKind) -> &'static str {
-    match kind {
-        ComponentKind::KafkaController => "KRaft controller",
-        ComponentKind::Zookeeper => "ZooKeeper",
-        ComponentKind::KafkaBroker => "Kafka broker",
-        ComponentKind::SchemaRegistry => "Schema Registry",
-        ComponentKind::KafkaConnect => "Kafka Connect",
-        ComponentKind::Ksql => "ksqlDB",
-        ComponentKind::KafkaRest => "REST Proxy",
-        ComponentKind::ControlCenter => "Control Center",
-        ComponentKind::ControlCenterNextGen => "Control Center (next gen)",
-        ComponentKind::KafkaConnectReplicator => "Replicator",
-    }
-}
-
 /// `INTERNAL SASL_SSL :9092 (PLAIN, mTLS)`; `(risk)` after PLAINTEXT / HTTP.
 pub fn listener_label(l: &Listener) -> String {
     let mut s = format!("{} {}", l.name, l.protocol);
@@ -279,13 +264,13 @@ pub fn build(p: &Platform) -> Diagram {
             .unwrap_or_default()
     };
     let node = |ids: &mut Ids, kind: ComponentKind, host: &str| -> Node {
-        let mut lines = vec![kind_label(kind).to_string()];
+        let mut lines = vec![kind.display_name().to_string()];
         lines.extend(listeners_of(kind, host).iter().map(|l| listener_label(l)));
         let exp = exporters_of(kind, host);
         if !exp.is_empty() {
             lines.push(exp.join(" · "));
         }
-        Node { id: ids.make("n", &format!("{}_{host}", kind_label(kind))), title: host.to_string(), lines }
+        Node { id: ids.make("n", &format!("{}_{host}", kind.display_name())), title: host.to_string(), lines }
     };
 
     let mut layers = Vec::new();
@@ -433,9 +418,9 @@ pub fn build(p: &Platform) -> Diagram {
     }
     for c in components(p, &service_kinds) {
         let title = match &c.cluster {
-            Some(cl) => format!("{} cluster {cl}", kind_label(c.kind)),
-            None if c.hosts.len() > 1 => format!("{} ({})", kind_label(c.kind), count(c.hosts.len(), "node")),
-            None => kind_label(c.kind).to_string(),
+            Some(cl) => format!("{} cluster {cl}", c.kind.display_name()),
+            None if c.hosts.len() > 1 => format!("{} ({})", c.kind.display_name(), count(c.hosts.len(), "node")),
+            None => c.kind.display_name().to_string(),
         };
         let nodes = c.hosts.iter().map(|h| node(&mut ids, c.kind, h)).collect();
         let g = Group { id: ids.make("g", c.cluster.as_deref().unwrap_or(&c.group)), title, nodes };
@@ -475,7 +460,7 @@ pub fn build(p: &Platform) -> Diagram {
     };
     for c in components(p, &[ComponentKind::ControlCenter, ComponentKind::ControlCenterNextGen]) {
         let nodes = c.hosts.iter().map(|h| node(&mut ids, c.kind, h)).collect();
-        let g = Group { id: ids.make("g", &c.group), title: kind_label(c.kind).to_string(), nodes };
+        let g = Group { id: ids.make("g", &c.group), title: c.kind.display_name().to_string(), nodes };
         if let Some(b) = &brokers_id {
             for (label, protection) in &service_listener {
                 edges.push(Edge { from: g.id.clone(), to: b.clone(), label: label.clone(), protection: *protection });
@@ -524,7 +509,7 @@ pub fn build(p: &Platform) -> Diagram {
             let name = if e.kind == "jmx_exporter" { "JMX exporter" } else { "Jolokia" };
             exporter_lines.entry(name.to_string()).or_default().insert(format!(
                 "{} :{}",
-                kind_label(e.component),
+                e.component.display_name(),
                 e.port
             ));
             let protection = match (e.tls, e.auth.as_str()) {

@@ -116,21 +116,6 @@ pub fn kind_name(kind: ComponentKind) -> String {
     serde_json::to_value(kind).ok().and_then(|v| v.as_str().map(String::from)).unwrap_or_default()
 }
 
-fn display_name(kind: ComponentKind) -> &'static str {
-    match kind {
-        ComponentKind::KafkaController => "KRaft controller",
-        ComponentKind::Zookeeper => "ZooKeeper",
-        ComponentKind::KafkaBroker => "Kafka broker",
-        ComponentKind::SchemaRegistry => "Schema Registry",
-        ComponentKind::KafkaConnect => "Kafka Connect",
-        ComponentKind::Ksql => "ksqlDB",
-        ComponentKind::KafkaRest => "REST Proxy",
-        ComponentKind::ControlCenter => "Control Center",
-        ComponentKind::ControlCenterNextGen => "Control Center (next gen)",
-        ComponentKind::KafkaConnectReplicator => "Replicator",
-    }
-}
-
 /// The template context (see the module docs for what each key holds).
 pub fn context(kind: DocKind, format: DocFormat, input: &DocInput<'_>) -> serde_json::Value {
     let p = input.platform;
@@ -146,7 +131,7 @@ pub fn context(kind: DocKind, format: DocFormat, input: &DocInput<'_>) -> serde_
                     json!({"name": h, "address": host.and_then(|x| x.ansible_host.clone()), "rack": host.and_then(|x| x.rack.clone())})
                 })
                 .collect();
-            json!({"kind": kind_name(c.kind), "name": display_name(c.kind), "group": c.group, "cluster": c.cluster, "hosts": hosts})
+            json!({"kind": kind_name(c.kind), "name": c.kind.display_name(), "group": c.group, "cluster": c.cluster, "hosts": hosts})
         })
         .collect();
     let mut racks: BTreeMap<String, Vec<String>> = BTreeMap::new();
@@ -171,7 +156,7 @@ pub fn context(kind: DocKind, format: DocFormat, input: &DocInput<'_>) -> serde_
             let mut v = serde_json::to_value(l).unwrap_or_default();
             v["tls"] = json!(l.tls());
             v["auth"] = json!(auth);
-            v["component_name"] = json!(display_name(l.component));
+            v["component_name"] = json!(l.component.display_name());
             v["evidence"] = json!(l.evidence.to_string());
             v
         })
@@ -187,7 +172,7 @@ pub fn context(kind: DocKind, format: DocFormat, input: &DocInput<'_>) -> serde_
         .iter()
         .flat_map(|(h, host)| {
             host.exporters.iter().map(move |e| {
-                json!({"host": h, "component": display_name(e.component), "kind": e.kind, "port": e.port, "auth": e.auth, "tls": e.tls})
+                json!({"host": h, "component": e.component.display_name(), "kind": e.kind, "port": e.port, "auth": e.auth, "tls": e.tls})
             })
         })
         .collect();
@@ -281,7 +266,7 @@ fn faq(input: &DocInput<'_>) -> Vec<serde_json::Value> {
     let mut seen: BTreeMap<ListenerKey, Vec<String>> = BTreeMap::new();
     for l in &p.listeners {
         seen.entry((
-            display_name(l.component).to_string(),
+            l.component.display_name().to_string(),
             l.name.clone(),
             l.protocol.clone(),
             l.sasl_mechanisms.clone(),
