@@ -263,7 +263,8 @@ pub(crate) const ADVANCE_POSITION: &str = "INSERT INTO input_position (source_na
     ON CONFLICT (source_name, topic, partition) DO UPDATE SET next_offset = excluded.next_offset
     WHERE excluded.next_offset > input_position.next_offset";
 
-fn validate(batch: &Batch) -> Result<(), StoreError> {
+/// The checks every backend makes before writing a batch.
+pub(crate) fn validate(batch: &Batch) -> Result<(), StoreError> {
     for e in &batch.events {
         if e.dedup_key.is_empty() {
             return Err(StoreError::InvalidBatch("an event has an empty dedup key".to_owned()));

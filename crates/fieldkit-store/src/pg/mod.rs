@@ -41,7 +41,7 @@ mod query;
 use crate::batch::{Batch, CommitOutcome};
 use crate::error::StoreError;
 use crate::position::InputPosition;
-use crate::store::Stats;
+use crate::store::{Stats, validate};
 use fieldkit_events::State;
 
 /// True when `s` names a PostgreSQL store (`postgres://` or `postgresql://`) rather than a file.
@@ -452,22 +452,6 @@ impl PgStore {
             Ok(Stats { monitoring: n(0), dead_letter: n(1), input_position: n(2) })
         })
     }
-}
-
-/// The SQLite store's checks (kept here: its module is being reworked separately).
-fn validate(batch: &Batch) -> Result<(), StoreError> {
-    if batch.events.iter().any(|e| e.dedup_key.is_empty()) {
-        return Err(StoreError::InvalidBatch("an event has an empty dedup key".to_owned()));
-    }
-    for p in &batch.positions {
-        if p.next_offset < 0 || p.partition < 0 {
-            return Err(StoreError::InvalidBatch(format!(
-                "position {}/{}/{} -> {}: partition and offset must not be negative",
-                p.source_name, p.topic, p.partition, p.next_offset
-            )));
-        }
-    }
-    Ok(())
 }
 
 /// PostgreSQL text cannot hold NUL: it becomes U+FFFD (the SQLite store keeps it).
