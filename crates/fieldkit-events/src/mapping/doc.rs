@@ -62,13 +62,17 @@ impl<'a> Node<'a> {
 
 impl<'de> Deserialize<'de> for Node<'de> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Node<'de>, D::Error> {
-        deserializer.deserialize_any(NodeVisitor)
+        deserializer.deserialize_any(NodeVisitor(None))
     }
 }
 
-struct NodeVisitor;
+/// Builds a [`Node`]: the whole value (`None`), or only what a [`Want`] asks for. Objects on
+/// the way keep the wanted keys; any other value on the way (an array, a string) keeps only
+/// its type, which is all a path needs to know that it cannot descend there (and then the
+/// full payload is parsed for jq).
+struct NodeVisitor<'w>(Option<&'w Want>);
 
-impl<'de> Visitor<'de> for NodeVisitor {
+impl<'de> Visitor<'de> for NodeVisitor<'_> {
     type Value = Node<'de>;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -116,6 +120,10 @@ impl<'de> Visitor<'de> for NodeVisitor {
     }
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Node<'de>, A::Error> {
+        if self.0.is_some() {
+            while seq.next_element::<IgnoredAny>()?.is_some() {}
+            return Ok(Node::Arr(Vec::new()));
+        }
         let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(0));
         while let Some(item) = seq.next_element()? {
             items.push(item);
@@ -126,7 +134,13 @@ impl<'de> Visitor<'de> for NodeVisitor {
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Node<'de>, A::Error> {
         let mut entries = Vec::with_capacity(map.size_hint().unwrap_or(0));
         while let Some(key) = map.next_key::<Key<'de>>()? {
-            entries.push((key.0, map.next_value()?));
+            match self.0.map(|want| want.child(&key.0)) {
+                None => entries.push((key.0, map.next_value()?)),
+                Some(Some(want)) => entries.push((key.0, map.next_value_seed(Selective(want))?)),
+                Some(None) => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
         }
         Ok(Node::Obj(entries))
     }
@@ -196,70 +210,14 @@ impl Want {
     }
 }
 
-/// Parses only what a [`Want`] asks for. Objects on the way keep the wanted keys; any other
-/// value on the way (an array, a string) keeps only its type, which is all a path needs to
-/// know that it cannot descend there (and then the full payload is parsed for jq).
+/// Parses what a [`Want`] asks for (see [`NodeVisitor`]).
 struct Selective<'w>(&'w Want);
 
 impl<'de> DeserializeSeed<'de> for Selective<'_> {
     type Value = Node<'de>;
 
     fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Node<'de>, D::Error> {
-        if self.0.all { Node::deserialize(d) } else { d.deserialize_any(self) }
-    }
-}
-
-impl<'de> Visitor<'de> for Selective<'_> {
-    type Value = Node<'de>;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a JSON value")
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Node<'de>, A::Error> {
-        let mut entries = Vec::new();
-        while let Some(key) = map.next_key::<Key<'de>>()? {
-            match self.0.child(&key.0) {
-                Some(want) => entries.push((key.0, map.next_value_seed(Selective(want))?)),
-                None => {
-                    map.next_value::<IgnoredAny>()?;
-                }
-            }
-        }
-        Ok(Node::Obj(entries))
-    }
-
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Node<'de>, A::Error> {
-        while seq.next_element::<IgnoredAny>()?.is_some() {}
-        Ok(Node::Arr(Vec::new()))
-    }
-
-    fn visit_bool<E>(self, v: bool) -> Result<Node<'de>, E> {
-        Ok(Node::Bool(v))
-    }
-
-    fn visit_i64<E>(self, v: i64) -> Result<Node<'de>, E> {
-        Ok(Node::Int(v))
-    }
-
-    fn visit_u64<E>(self, v: u64) -> Result<Node<'de>, E> {
-        Ok(Node::UInt(v))
-    }
-
-    fn visit_f64<E>(self, v: f64) -> Result<Node<'de>, E> {
-        Ok(Node::Float(v))
-    }
-
-    fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Node<'de>, E> {
-        Ok(Node::Str(Cow::Borrowed(v)))
-    }
-
-    fn visit_str<E>(self, v: &str) -> Result<Node<'de>, E> {
-        Ok(Node::Str(Cow::Owned(v.to_owned())))
-    }
-
-    fn visit_unit<E>(self) -> Result<Node<'de>, E> {
-        Ok(Node::Null)
+        d.deserialize_any(NodeVisitor((!self.0.all).then_some(self.0)))
     }
 }
 
