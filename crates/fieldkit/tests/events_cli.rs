@@ -690,6 +690,12 @@ fn events_and_top_read_a_postgres_store_like_sqlite() {
     let (from_pg, from_sqlite) = (top(&pg_url), top(sqlite));
     assert_eq!(from_pg, from_sqlite);
     assert!(!from_pg["changes"].as_array().unwrap().is_empty() && !from_pg["alerting"].as_array().unwrap().is_empty());
+    // `store stats` counts the same on both.
+    let stats = |store: &str| ok_json(&["store", "stats", "--store", store, "--format", "json"]);
+    assert_eq!(stats(&pg_url), stats(sqlite));
+    let text = run(&["store", "stats", "--store", &pg_url]);
+    assert_eq!(text.status.code(), Some(0), "{}", stderr(&text));
+    assert!(stdout(&text).contains("monitoring summaries"), "{}", stdout(&text));
     // The text table too, and a bad URL is an error naming it, not a panic.
     let text = run(&["events", "--store", &pg_url]);
     assert_eq!(text.status.code(), Some(0), "{}", stderr(&text));

@@ -33,21 +33,16 @@ pub fn now_ms() -> i64 {
     SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
 }
 
-/// Opens a store that must exist; the error names the path.
-pub fn open_store(path: &Path) -> Result<Store> {
-    Store::open_existing(path).map_err(anyhow::Error::from)
-}
-
 /// Where summaries are read from: the embedded SQLite file, or a shared PostgreSQL store
-/// (`--store postgres://…`, written by a `postgres` sink).
-enum Reader {
+/// (`--store postgres://…`, written by a `postgres` sink). `events` and `store` read through it.
+pub(crate) enum Reader {
     Sqlite(Store),
     Postgres(Box<PgStore>),
 }
 
 impl Reader {
     /// Opens the store `--store` names; a SQLite file must already exist.
-    fn open(store: &Path) -> Result<Reader, StoreError> {
+    pub(crate) fn open(store: &Path) -> Result<Reader, StoreError> {
         match store.to_str().filter(|s| is_postgres_url(s)) {
             Some(url) => Ok(Reader::Postgres(Box::new(PgStore::connect(&PgTarget::parse(url)?)?))),
             None => Store::open_existing(store).map(Reader::Sqlite),
@@ -82,10 +77,32 @@ impl Reader {
         }
     }
 
-    fn stats(&mut self) -> Result<fieldkit_store::Stats, StoreError> {
+    pub(crate) fn stats(&mut self) -> Result<fieldkit_store::Stats, StoreError> {
         match self {
             Reader::Sqlite(s) => s.stats(),
             Reader::Postgres(p) => p.stats(),
+        }
+    }
+
+    pub(crate) fn schema_version(&mut self) -> Result<i64, StoreError> {
+        match self {
+            Reader::Sqlite(s) => s.schema_version(),
+            Reader::Postgres(p) => p.schema_version(),
+        }
+    }
+
+    pub(crate) fn all_positions(&mut self) -> Result<Vec<(String, fieldkit_store::InputPosition)>, StoreError> {
+        match self {
+            Reader::Sqlite(s) => s.all_positions(),
+            Reader::Postgres(p) => p.all_positions(),
+        }
+    }
+
+    /// For messages: the file's path, or the URL without its password.
+    pub(crate) fn describe(&self) -> String {
+        match self {
+            Reader::Sqlite(s) => s.path().display().to_string(),
+            Reader::Postgres(p) => p.target().redacted(),
         }
     }
 }

@@ -1,11 +1,9 @@
 //! `fieldkit store stats`: what a store holds, and how far its inputs have been read.
 
 use anyhow::Result;
-use fieldkit_store::pg::is_postgres_url;
-use fieldkit_store::{PgStore, PgTarget};
 
 use crate::cli::{ListFormat, StoreArgs, StoreCommand};
-use crate::cmd::events::{open_store, push_rows};
+use crate::cmd::events::{Reader, push_rows};
 use crate::cmd::table::{Cell, Column, Table, one_line};
 use crate::cmd::write_output;
 use crate::exit;
@@ -14,17 +12,11 @@ use crate::term::{Style, stdout_width};
 pub fn run(args: StoreArgs) -> Result<u8> {
     match args.command {
         StoreCommand::Stats { store: opt, format } => {
-            let (stats, version, positions, label) = match opt.store.to_str().filter(|s| is_postgres_url(s)) {
-                // A shared PostgreSQL store (`postgres://...`; the password may come from PGPASSWORD).
-                Some(url) => {
-                    let mut store = PgStore::connect(&PgTarget::parse(url)?)?;
-                    (store.stats()?, store.schema_version()?, store.all_positions()?, store.target().redacted())
-                }
-                None => {
-                    let store = open_store(&opt.store)?;
-                    (store.stats()?, store.schema_version()?, store.all_positions()?, opt.store.display().to_string())
-                }
-            };
+            // A SQLite file, or a shared PostgreSQL store (`postgres://...`; the password may
+            // come from PGPASSWORD).
+            let mut store = Reader::open(&opt.store)?;
+            let (stats, version, positions, label) =
+                (store.stats()?, store.schema_version()?, store.all_positions()?, store.describe());
             let out = match format {
                 ListFormat::Json => serde_json::to_string_pretty(&stats)? + "\n",
                 ListFormat::Text => {
