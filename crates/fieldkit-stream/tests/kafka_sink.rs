@@ -114,19 +114,8 @@ fn run_until(config: &Config, done: impl Fn(&Counters) -> bool + Send + Sync + '
 
 /// file → summarize → (kafka sink, file sink), with `props` added to the kafka sink.
 fn file_to_kafka(input: &std::path::Path, copy: &std::path::Path, brokers: &str, props: &str) -> Config {
-    let text = format!(
+    let sinks = format!(
         r#"
-[pipeline]
-max_record_bytes = {max}
-
-[sources.maas]
-type = "file"
-path = "${{INPUT}}"
-
-[transforms.summary]
-type = "summarize"
-inputs = ["maas"]
-
 [sinks.bus]
 type = "kafka"
 inputs = ["summary"]
@@ -141,15 +130,9 @@ topic = "{OUT}"
 type = "file"
 inputs = ["summary"]
 path = "${{COPY}}"
-"#,
-        max = common::MAX_RECORD
+"#
     );
-    let env = [
-        ("INPUT".to_owned(), input.display().to_string()),
-        ("COPY".to_owned(), copy.display().to_string()),
-        ("BROKERS".to_owned(), brokers.to_owned()),
-    ];
-    validate(&text, env).unwrap_or_else(|e| panic!("{e:?}"))
+    common::file_to(input, &sinks, &[("COPY", &copy.display().to_string()), ("BROKERS", brokers)])
 }
 
 /// The file sink's lines: summaries by dedup key, and dead letters.

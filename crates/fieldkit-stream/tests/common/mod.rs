@@ -55,8 +55,9 @@ pub fn write_input(path: &Path, range: std::ops::Range<u64>) {
     w.flush().unwrap();
 }
 
-/// file → summarize → store, the pipeline most tests run; `extra` is appended to the config.
-pub fn file_to_store(input: &Path, store: &Path, extra: &str) -> Config {
+/// file (`${INPUT}`) → summarize → the sinks in `sinks` (TOML; they read `["summary"]`), with
+/// `env` beside INPUT for their `${VAR}`s.
+pub fn file_to(input: &Path, sinks: &str, env: &[(&str, &str)]) -> Config {
     let text = format!(
         r#"
 [pipeline]
@@ -69,7 +70,17 @@ path = "${{INPUT}}"
 [transforms.summary]
 type = "summarize"
 inputs = ["maas"]
+{sinks}"#
+    );
+    let mut vars = vec![("INPUT".to_owned(), input.display().to_string())];
+    vars.extend(env.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())));
+    validate(&text, vars).unwrap_or_else(|e| panic!("{e:?}"))
+}
 
+/// file → summarize → store, the pipeline most tests run; `extra` is appended to the config.
+pub fn file_to_store(input: &Path, store: &Path, extra: &str) -> Config {
+    let sinks = format!(
+        r#"
 [sinks.db]
 type = "store"
 inputs = ["summary"]
@@ -79,9 +90,5 @@ linger_ms = 50
 {extra}
 "#
     );
-    let env = [("INPUT".to_owned(), input.display().to_string()), ("STORE".to_owned(), store.display().to_string())];
-    match validate(&text, env) {
-        Ok(c) => c,
-        Err(e) => panic!("{e:?}"),
-    }
+    file_to(input, &sinks, &[("STORE", &store.display().to_string())])
 }

@@ -6,7 +6,7 @@
 use std::path::Path;
 
 use fieldkit_store::{PgStore, PgTarget};
-use fieldkit_stream::{Config, validate};
+use fieldkit_stream::Config;
 
 pub fn url(test: &str) -> Option<String> {
     match std::env::var("FIELDKIT_TEST_POSTGRES_URL") {
@@ -37,31 +37,15 @@ pub fn store(url: &str, schema: &str) -> PgStore {
 
 /// file → summarize → postgres; `extra` is appended to the sink's table.
 pub fn file_to_postgres(input: &Path, url: &str, schema: &str, extra: &str) -> Config {
-    let text = format!(
+    let sinks = format!(
         r#"
-[pipeline]
-max_record_bytes = {max}
-
-[sources.maas]
-type = "file"
-path = "${{INPUT}}"
-
-[transforms.summary]
-type = "summarize"
-inputs = ["maas"]
-
 [sinks.db]
 type = "postgres"
 inputs = ["summary"]
 url = "${{PGURL}}"
 schema = "{schema}"
 {extra}
-"#,
-        max = crate::common::MAX_RECORD
+"#
     );
-    let env = [("INPUT".to_owned(), input.display().to_string()), ("PGURL".to_owned(), url.to_owned())];
-    match validate(&text, env) {
-        Ok(c) => c,
-        Err(e) => panic!("{e:?}"),
-    }
+    crate::common::file_to(input, &sinks, &[("PGURL", url)])
 }
